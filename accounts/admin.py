@@ -1,0 +1,117 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.admin_scoping import TenantAdmin
+from accounts.models import APIKey, Institution, Membership, Person, Unit, User
+from accounts.roles import Capability
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Sign-ins are managed by superusers; institution admins manage memberships."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (
+        lambda self, request, obj=None: request.user.is_superuser
+    )
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "time_zone"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk=getattr(request.institution, "pk", None))
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser or request.actor.can(Capability.MANAGE_SETTINGS)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["slug", "kind"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantAdmin):
+    view_capability = Capability.MANAGE_MEMBERS
+    change_capability = Capability.MANAGE_MEMBERS
+    list_display = ["user", "role", "created_at", "last_used_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["user", "role"]
+        return ["institution", *fields] if request.user.is_superuser else fields
+
+
+@admin.register(Unit)
+class UnitAdmin(TenantAdmin):
+    list_display = ["code", "name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["instructors"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["code", "name", "kind", "instructors"]
+        return ["institution", *fields] if request.user.is_superuser else fields
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "instructors" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(
+                memberships__institution=request.institution
+            ).distinct()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Person)
+class PersonAdmin(TenantAdmin):
+    list_display = ["external_id", "last_name", "first_name", "kind", "is_active", "consent_given"]
+    list_filter = ["kind", "is_active", "consent_given", "units"]
+    search_fields = ["external_id", "first_name", "last_name", "email"]
+    filter_horizontal = ["units"]
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "external_id",
+            "first_name",
+            "last_name",
+            "kind",
+            "email",
+            "is_active",
+            "units",
+            "consent_given",
+            "consent_recorded_at",
+        ]
+        return ["institution", *fields] if request.user.is_superuser else fields
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(TenantAdmin):
+    view_capability = Capability.MANAGE_MEMBERS
+    change_capability = Capability.MANAGE_MEMBERS
+    list_display = ["name", "role", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    fields = ["name", "role", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # The secret must be shown once when created: keys are made in the API or the portal.
+        return False

@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import views
+
+router = SimpleRouter()
+router.register("members", views.MemberViewSet, basename="member")
+router.register("units", views.UnitViewSet, basename="unit")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("api-keys", views.APIKeyViewSet, basename="api-key")
+
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="auth-token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("institution/", views.CurrentInstitutionView.as_view(), name="current-institution"),
+    *router.urls,
+]

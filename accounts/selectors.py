@@ -1,0 +1,57 @@
+"""Reads of institutions, members, units and people (tenant-scoped querysets)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from accounts.actors import Actor
+from accounts.models import Institution, Membership, Person, Unit, User
+
+
+def memberships_for_user(user: User) -> QuerySet[Membership]:
+    """Every membership of one user, across institutions (the switcher needs them all)."""
+    return (
+        Membership.unscoped.filter(user=user)
+        .select_related("institution")
+        .order_by("institution__name")
+    )
+
+
+def institutions_for_user(user: User) -> QuerySet[Institution]:
+    if user.is_superuser:
+        return Institution.objects.all()
+    return Institution.objects.filter(memberships__user=user).distinct()
+
+
+def membership_for(user: User, institution: Institution) -> Membership | None:
+    return memberships_for_user(user).filter(institution=institution).first()
+
+
+def default_membership(user: User) -> Membership | None:
+    """The membership a user lands in: the one used most recently, else the first."""
+    return memberships_for_user(user).order_by("-last_used_at", "institution__name").first()
+
+
+def member_list(*, actor: Actor) -> QuerySet[Membership]:
+    return Membership.objects.filter(institution=actor.institution).select_related("user")
+
+
+def unit_list(*, actor: Actor) -> QuerySet[Unit]:
+    units = Unit.objects.filter(institution=actor.institution)
+    if not actor.sees_all_units:
+        units = units.filter(instructors=actor.user)
+    return units
+
+
+def person_list(*, actor: Actor, search: str = "") -> QuerySet[Person]:
+    people = Person.objects.filter(institution=actor.institution)
+    if not actor.sees_all_units:
+        people = people.filter(units__in=unit_list(actor=actor)).distinct()
+    if search:
+        people = people.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(external_id__icontains=search)
+            | Q(email__icontains=search)
+        )
+    return people

@@ -1,0 +1,41 @@
+"""What the two-institution isolation suite checks: every tenant model and every API route.
+
+Later issues extend these two tables when they add a tenant-owned model or an API route; the
+suite fails if a model or a `-list` route is missing here, so nothing new escapes the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Model
+
+from accounts.models import APIKey, Membership, Person, Unit
+from accounts.services import api_key_create
+from tests.factories import MembershipFactory, PersonFactory, UnitFactory, UserFactory
+
+# model -> function(tenant) creating one row of that model in the tenant's institution
+ROW_MAKERS: dict[type[Model], Callable] = {
+    Membership: lambda t: MembershipFactory(institution=t.institution, user=UserFactory()),
+    Unit: lambda t: UnitFactory(institution=t.institution),
+    Person: lambda t: PersonFactory(institution=t.institution, units=[t.unit]),
+    APIKey: lambda t: api_key_create(institution=t.institution, name="probe", role="viewer")[0],
+}
+
+# API route basename -> (model, payload(tenant) for a create that must not land in the tenant
+# of another institution's ids, or None when the route has no create)
+API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
+    "member": (Membership, lambda t: {"username": "newcomer", "role": "viewer"}),
+    "unit": (Unit, lambda t: {"code": "NEW-1", "name": "New", "instructors": []}),
+    "person": (
+        Person,
+        lambda t: {
+            "external_id": "NEW-P",
+            "first_name": "New",
+            "last_name": "Person",
+            "kind": "student",
+            "units": [t.unit.pk],
+        },
+    ),
+    "api-key": (APIKey, lambda t: {"name": "door", "role": "viewer"}),
+}
