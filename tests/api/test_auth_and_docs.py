@@ -107,3 +107,33 @@ def test_schema_and_interactive_docs_work_offline(client) -> None:
     html = docs.content.decode()
     assert docs.status_code == 200 and "swagger-ui" in html
     assert "cdn" not in html.lower() and "https://" not in html
+
+
+@pytest.mark.django_db
+def test_password_guessing_on_the_token_endpoint_is_throttled(tenant_a, monkeypatch) -> None:
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    client = APIClient()
+    username = tenant_a.user(Role.VIEWER).username
+    codes = [
+        client.post(
+            reverse("auth-token"), {"username": username, "password": f"guess{i}"}
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [400, 400, 400, 429, 429]
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_superuser_reaches_any_institution_explicitly(tenant_a, tenant_b, client_for) -> None:
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    in_b = client_for(root, tenant_b.institution)
+    people = in_b.get(reverse("person-list")).json()["results"]
+    assert {p["external_id"] for p in people} == {p.external_id for p in tenant_b.people}
+    assert in_b.get(reverse("me")).json()["role"] == Role.ADMIN
