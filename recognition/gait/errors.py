@@ -21,3 +21,9 @@ class VideoDecodeError(GaitInputError):
 
 class NoPersonFoundError(GaitInputError):
     """The input was readable but nobody (or nobody usable) was found in it."""
+
+
+class PoseBackendUnavailableError(RuntimeError):
+    """A pose backend cannot run here (its package or model files are missing).
+
+    Not an input error: the deployment has to be fixed, so it is not a GaitInputError."""
