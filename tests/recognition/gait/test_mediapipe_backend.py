@@ -86,8 +86,10 @@ def test_person_leaving_the_frame_leaves_a_gap(backend, tmp_path):
     assert np.isin(np.arange(0, 10), frames).sum() >= 8
 
 
-def test_nobody_in_the_video(backend, tmp_path):
+def test_nobody_in_the_video(backend, tmp_path, crossing_video):
     path = render_video(tmp_path / "empty.avi", lambda i: [], n_frames=10)
+    assert len(backend.process_video(crossing_video)) == 1
+    # the same backend right after a video with a person: nothing carried over
     assert backend.process_video(path) == []
     with pytest.raises(NoPersonFoundError):
         main_walker(backend.process_video(path))
