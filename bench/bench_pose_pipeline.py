@@ -17,6 +17,7 @@ Default clips: /work/shared/data/clips/* when present, else a rendered video.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
@@ -31,10 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from recognition.gait.errors import NoPersonFoundError  # noqa: E402
-from recognition.gait.extraction import load_tracks  # noqa: E402
-from recognition.gait.pose.mediapipe_backend import MediaPipeBackend  # noqa: E402
-from recognition.gait.tracking import main_walker, track_quality  # noqa: E402
+from recognition.gait.errors import NoPersonFoundError
+from recognition.gait.extraction import load_tracks
+from recognition.gait.pose.mediapipe_backend import MediaPipeBackend
+from recognition.gait.tracking import main_walker, track_quality
 
 SHARED_CLIPS = "/work/shared/data/clips/*"
 
@@ -115,7 +116,7 @@ def make_10s_720p(workdir: Path, source: str | None) -> str:
             img = np.full((720, 1280, 3), 205, np.uint8)
             draw_person(img, 300 + 12 * i, 80, 560, np.sin(i / 3))
             frames.append(img)
-    needed = int(round(10 * fps))
+    needed = round(10 * fps)
     cycle = frames + frames[-2:0:-1]
     writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (1280, 720))
     for i in range(needed):
@@ -155,11 +156,11 @@ def main() -> int:
     rows = []
     for clip in clips:
         n, fps, size = frame_count(clip)
-        raw_best, ours_best, tracks = float("inf"), float("inf"), []
+        raw_best, ours_best = float("inf"), float("inf")
         for _ in range(args.repeats):
-            frames, raw_s = raw_landmarker_run(clip, backend)
+            _, raw_s = raw_landmarker_run(clip, backend)
             raw_best = min(raw_best, raw_s)
-            tracks, ours_s = pipeline_run(clip, backend)
+            _, ours_s = pipeline_run(clip, backend)
             ours_best = min(ours_best, ours_s)
         with_walker, n_tracks = walker_frames(clip, backend)
         rows.append(
@@ -184,10 +185,8 @@ def main() -> int:
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(NoPersonFoundError):
             load_tracks(ten, backend=backend)
-        except NoPersonFoundError:
-            pass
         times.append(time.perf_counter() - start)
     ten_s = min(times)
     summary = {
