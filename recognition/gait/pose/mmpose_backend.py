@@ -11,6 +11,8 @@ otherwise from OpenCV's HOG people detector (shipped with OpenCV, no download), 
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import cv2
@@ -40,6 +42,26 @@ def import_mmpose_apis():
     return apis
 
 
+@contextlib.contextmanager
+def _full_checkpoint_loading():
+    """Let mmengine unpickle the checkpoint's metadata.
+
+    torch >= 2.6 loads with weights_only=True unless told otherwise, which refuses the metadata
+    (mmengine's HistoryBuffer, numpy scalars) that OpenMMLab checkpoints carry, and mmengine
+    0.10.7 calls torch.load without the argument. TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD is torch's own
+    switch for that; the checkpoint is the administrator's (settings.MMPOSE_CHECKPOINT), trusted.
+    """
+    previous = os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
+        else:
+            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = previous
+
+
 class MMPoseBackend(PoseBackend):
     name = "mmpose"
 
@@ -65,9 +87,10 @@ class MMPoseBackend(PoseBackend):
         if person_detector not in ("hog", "full_frame"):
             raise ValueError("person_detector must be 'hog' or 'full_frame'")
         self._apis = apis
-        self.model = apis.init_model(
-            str(config), str(checkpoint) if checkpoint else None, device=device
-        )
+        with _full_checkpoint_loading():
+            self.model = apis.init_model(
+                str(config), str(checkpoint) if checkpoint else None, device=device
+            )
         self.person_detector = person_detector
         self.min_box_score = min_box_score
         self._detector = None
