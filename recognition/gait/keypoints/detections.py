@@ -18,6 +18,7 @@ import numpy as np
 
 from recognition.gait.errors import KeypointFormatError
 from recognition.gait.skeleton import NUM_JOINTS
+from recognition.gait.tracking import track_detections
 from recognition.gait.tracks import PoseTrack
 
 DEFAULT_FPS = 25.0
@@ -118,8 +119,6 @@ def tracks_from_detections(
     id (and ids are not negative, OpenPose's "unknown"), the ids are used; otherwise, if some
     frame has several detections, the tracker associates them; otherwise all form one track.
     """
-    from recognition.gait.tracking import track_detections
-
     rate = float(fps or parsed.fps or DEFAULT_FPS)
     detections = [d for d in parsed.detections if (d.keypoints[:, 2] > 0).any()]
     if not detections:

@@ -6,11 +6,12 @@ import abc
 from collections.abc import Iterable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from recognition.gait.tracking import track_detections
 from recognition.gait.tracks import PoseTrack
-from recognition.gait.video import open_video
+from recognition.gait.video import open_video, scaled_size
 
 DEFAULT_FRAMES_FPS = 25.0
 
@@ -48,9 +49,10 @@ class PoseBackend(abc.ABC):
         """One PoseTrack per person in a video file or an iterable of BGR frames.
 
         fps overrides the file's frame rate (frames given as an iterable default to 25).
-        max_side shrinks frames before pose estimation for speed; keypoints are always returned
-        in pixels of the full-size (rotated upright) frames. An empty list means nobody was
-        found. Frames without anybody leave gaps in the tracks' frame_indices.
+        max_side shrinks frames (files and iterables alike) before pose estimation for speed;
+        keypoints are always returned in pixels of the full-size (rotated upright) frames.
+        An empty list means nobody was found. Frames without anybody leave gaps in the tracks'
+        frame_indices.
         """
         reader = None
         if isinstance(source, str | Path):
@@ -65,9 +67,13 @@ class PoseBackend(abc.ABC):
         per_frame: list[list[np.ndarray]] = []
         try:
             for index, frame in enumerate(frames):
-                height, width = frame.shape[:2]
                 if full_size is None:
-                    full_size = (width, height)
+                    full_size = (frame.shape[1], frame.shape[0])
+                if reader is None and max_side:
+                    size = scaled_size(frame.shape[1], frame.shape[0], max_side)
+                    if size != (frame.shape[1], frame.shape[0]):
+                        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+                height, width = frame.shape[:2]
                 poses = self.detect(frame, round(index * 1000.0 / rate))
                 if (width, height) != full_size:
                     scale = np.array([full_size[0] / width, full_size[1] / height, 1.0])

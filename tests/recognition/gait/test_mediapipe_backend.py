@@ -112,6 +112,9 @@ def test_frames_and_per_frame_api(backend, crossing_video):
     frames = list(iter_frames(crossing_video))
     (track,) = backend.process_video(frames[:10], fps=20.0)
     assert track.fps == 20.0 and track.meta["source"] == "frames"
+    (small,) = backend.process_video(frames[:10], fps=20.0, max_side=200)
+    assert small.image_size == (320, 240)
+    assert np.median(np.abs(small.keypoints[:, :, :2] - track.keypoints[:, :, :2])) < 6.0
     backend.reset()
     poses = [backend.detect(frame, round(i * 1000 / 15)) for i, frame in enumerate(frames[:5])]
     assert all(len(p) == 1 and p[0].shape == (17, 3) and p[0].dtype == np.float32 for p in poses)
