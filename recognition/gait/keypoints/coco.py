@@ -67,17 +67,18 @@ def parse(data: Any, where: str) -> ParsedKeypoints:
             raise KeypointFormatError(
                 f"{here}: expected 'keypoints' with 51 numbers (17 joints x [x, y, v]), got {got}"
             )
-        kp = joint_array(values, NUM_JOINTS, here)
         scores = ann.get("keypoint_scores")
         if scores is not None:
             if not isinstance(scores, list) or len(scores) != NUM_JOINTS:
                 raise KeypointFormatError(f"{here}: 'keypoint_scores' must hold 17 numbers")
-            kp[:, 2] = joint_array([[0, 0, s] for s in scores], NUM_JOINTS, here)[:, 2]
+            confidence = scores
         else:
-            flags = kp[:, 2]
-            if not np.isin(flags, (0, 1, 2)).all():
+            flags = values[2::3]
+            if not all(v in (0, 1, 2) and not isinstance(v, bool) for v in flags):
                 raise KeypointFormatError(f"{here}: visibility flags must be 0, 1 or 2")
-            kp[:, 2] = [VISIBILITY_CONFIDENCE[int(v)] for v in flags]
+            confidence = [VISIBILITY_CONFIDENCE[int(v)] for v in flags]
+        triples = [[*values[3 * j : 3 * j + 2], confidence[j]] for j in range(NUM_JOINTS)]
+        kp = joint_array(triples, NUM_JOINTS, here)
         image_id = ann["image_id"]
         if image_id not in frame_of:
             if images:

@@ -43,7 +43,8 @@ def joint_array(values: Sequence | np.ndarray, num_joints: int, where: str) -> n
 
     Returns float32 [num_joints, 3]. Coordinates that are NaN are accepted only on joints whose
     confidence is 0 (several tools write NaN for "not detected"); they become 0. NaN or infinite
-    confidence, and NaN/inf coordinates on a detected joint, are errors.
+    confidence, and NaN/inf coordinates on a detected joint, are errors. Confidences above 1
+    are clipped to 1.
     """
     try:
         arr = np.asarray(values, dtype=np.float64)
@@ -76,6 +77,8 @@ def checked_finite(arr: np.ndarray, where: str) -> np.ndarray:
         raise KeypointFormatError(f"{where}: confidence values must be finite (found NaN/inf)")
     if (conf < 0).any():
         raise KeypointFormatError(f"{where}: confidence values must not be negative")
+    # some estimators (AlphaPose) give heatmap scores slightly above 1
+    arr[..., 2] = np.minimum(conf, 1.0)
     bad_xy = ~np.isfinite(arr[..., :2]).all(axis=-1)
     if (bad_xy & (conf > 0)).any():
         raise KeypointFormatError(

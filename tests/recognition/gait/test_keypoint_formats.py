@@ -250,3 +250,12 @@ def test_rows_without_any_detected_joint_are_skipped(tmp_path):
 def test_unknown_output_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown keypoint format"):
         write_keypoint_file(tmp_path / "x.txt", two_walkers(), "text")
+
+
+def test_confidences_above_one_are_clipped(tmp_path):
+    kp = walker_track(n_frames=1).keypoints[0].copy()
+    kp[:, 2] = 1.07  # AlphaPose heatmap scores can exceed 1
+    (tmp_path / "ap.json").write_text(
+        json.dumps([{"image_id": 0, "keypoints": kp.ravel().tolist()}])
+    )
+    assert (read_keypoint_file(tmp_path / "ap.json")[0].keypoints[..., 2] == 1.0).all()
