@@ -123,3 +123,25 @@ def test_frames_and_per_frame_api(backend, crossing_video):
 def test_unknown_backend_name():
     with pytest.raises(ValueError, match="unknown pose backend 'openpifpaf'"):
         get_backend("openpifpaf")
+
+
+def test_partly_hidden_people_have_low_confidence_where_hidden(backend):
+    from tests.recognition.gait.perception_helpers import BACKGROUND, draw_person
+
+    def frames(cx, hide_legs):
+        for i in range(16):
+            img = np.empty((240, 320, 3), np.uint8)
+            img[:] = BACKGROUND
+            draw_person(img, cx, 30, HEIGHT_PX, np.sin(i / 2))
+            if hide_legs:
+                img[140:] = (90, 90, 90)  # a counter in front of the legs
+            yield img
+
+    (behind_counter,) = backend.process_video(frames(160, hide_legs=True), fps=15.0)
+    conf = behind_counter.keypoints[:, :, 2].mean(axis=0)
+    assert conf[JOINT_INDEX["nose"]] > 0.8 and conf[JOINT_INDEX["left_hip"]] > 0.8
+    assert conf[JOINT_INDEX["left_ankle"]] < 0.4 and conf[JOINT_INDEX["right_ankle"]] < 0.4
+    # at the left edge: the person's right side (image left) is cut off
+    (at_edge,) = backend.process_video(frames(10, hide_legs=False), fps=15.0)
+    conf = at_edge.keypoints[:, :, 2].mean(axis=0)
+    assert conf[JOINT_INDEX["right_wrist"]] < 0.5 < conf[JOINT_INDEX["left_hip"]]
