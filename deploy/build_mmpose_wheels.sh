@@ -11,7 +11,7 @@
 set -euo pipefail
 
 MMCV_VERSION="2.1.0"
-WHEEL_DIR="${MMCV_WHEEL_DIR:-var/wheels}"
+WHEEL_DIR="${MMCV_WHEEL_DIR:-$HOME/.cache/gaitportal/wheels}"
 PYTHON="${PYTHON:-python}"
 mkdir -p "$WHEEL_DIR"
 
