@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import types
 from pathlib import Path
 
 import cv2
@@ -30,8 +32,39 @@ MMPOSE_INSTALL_HINT = (
 )
 
 
+def _stand_in_for_torchvision() -> None:
+    """Let `mmpose.apis` import where torchvision cannot.
+
+    mmpose imports torchvision only for `ToPILImage` in a visualisation helper we never call, and
+    PyPI's torchvision does not import beside our CPU torch build (its compiled ops are built for
+    another torch). When the real package is unusable, a stand-in module takes its place whose
+    only name raises if anything ever calls it.
+    """
+    try:
+        import torchvision  # noqa: F401
+    except Exception:
+        sys.modules.pop("torchvision", None)
+    else:
+        return
+
+    class _Unavailable:
+        def __init__(self, *args, **kwargs) -> None:
+            raise PoseBackendUnavailableError(
+                "torchvision is not usable beside this torch build; MMPose visualisation is off"
+            )
+
+    package = types.ModuleType("torchvision")
+    package.__path__ = []  # a package, so `torchvision.transforms` can be imported
+    transforms = types.ModuleType("torchvision.transforms")
+    transforms.ToPILImage = _Unavailable
+    package.transforms = transforms
+    sys.modules["torchvision"] = package
+    sys.modules["torchvision.transforms"] = transforms
+
+
 def import_mmpose_apis():
     """mmpose.apis, or PoseBackendUnavailableError explaining how to install it."""
+    _stand_in_for_torchvision()
     try:
         from mmpose import apis
     except ImportError as exc:

@@ -13,8 +13,10 @@ from recognition.gait.pose import get_backend
 
 def _mmpose_importable() -> bool:
     # import, not just find: mmpose installed over an mmcv without its compiled ops fails here
+    from recognition.gait.pose.mmpose_backend import import_mmpose_apis
+
     try:
-        import mmpose.apis  # noqa: F401
+        import_mmpose_apis()
     except Exception:
         return False
     return True
@@ -46,3 +48,29 @@ def test_random_init_rtmpose_runs_on_a_frame():
     assert ((pose[:, 2] >= 0) & (pose[:, 2] <= 1)).all()
     with pytest.raises(PoseBackendUnavailableError, match="not found"):
         get_backend("mmpose", config=config, checkpoint="/nonexistent.pth")
+
+
+@pytest.mark.skipif(not HAS_MMPOSE, reason="mmpose is not installed (requirements/mmpose.txt)")
+def test_checkpoint_with_metadata_loads_and_gives_the_same_poses(tmp_path):
+    """A checkpoint saved the OpenMMLab way (weights + pickled metadata) loads through settings."""
+    import mmpose
+    import torch
+
+    configs = Path(mmpose.__file__).parent / ".mim" / "configs"
+    config = next(
+        configs.glob("body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py")
+    )
+    first = get_backend("mmpose", config=config, checkpoint=None, person_detector="full_frame")
+    checkpoint = tmp_path / "rtmpose-t.pth"
+    torch.save(
+        {
+            "state_dict": first.model.state_dict(),
+            "meta": {"epoch": np.int64(420), "dataset_meta": first.model.dataset_meta},
+        },
+        checkpoint,
+    )
+    second = get_backend(
+        "mmpose", config=config, checkpoint=checkpoint, person_detector="full_frame"
+    )
+    frame = np.random.default_rng(1).integers(0, 255, (256, 192, 3), dtype=np.uint8)
+    np.testing.assert_allclose(first.detect(frame, 0)[0], second.detect(frame, 0)[0], atol=1e-5)
