@@ -24,11 +24,15 @@ fi
 command -v g++ >/dev/null || { echo "g++ is required (apt-get install -y g++)" >&2; exit 1; }
 
 # mmcv's setup.py imports torch and pkg_resources: build without isolation in a throwaway
-# environment that sees the venv's torch, with setuptools < 81 (81 removed pkg_resources).
+# environment holding the same torch and numpy pins as requirements/ml.txt (so the compiled ops
+# match the torch the project runs), with setuptools < 81 (81 removed pkg_resources).
+HERE="$(cd "$(dirname "$0")/.." && pwd)"
+TORCH_PINS=$(grep -E '^(torch|numpy)==' "$HERE/requirements/ml.txt")
 BUILD_ENV="$(mktemp -d)"
 trap 'rm -rf "$BUILD_ENV"' EXIT
-"$PYTHON" -m venv --system-site-packages "$BUILD_ENV"
-"$BUILD_ENV/bin/python" -m pip install --quiet "setuptools<81" wheel ninja
+"$PYTHON" -m venv "$BUILD_ENV"
+# shellcheck disable=SC2086
+"$BUILD_ENV/bin/python" -m pip install --quiet "setuptools<81" wheel ninja $TORCH_PINS
 MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
     "$BUILD_ENV/bin/python" -m pip wheel --no-deps --no-build-isolation \
     --wheel-dir "$WHEEL_DIR" "mmcv==${MMCV_VERSION}"
