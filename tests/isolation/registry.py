@@ -12,7 +12,34 @@ from django.db.models import Model
 
 from accounts.models import APIKey, Membership, Person, Unit
 from accounts.services import api_key_create
-from tests.factories import MembershipFactory, PersonFactory, UnitFactory, UserFactory
+from attendance.models import (
+    AttendanceRecord,
+    AttendanceRule,
+    AttendanceSettings,
+    Camera,
+    Excuse,
+    Holiday,
+    PresenceEvent,
+    RecordChange,
+    Session,
+    SessionSchedule,
+)
+from tests.factories import (
+    AttendanceRecordFactory,
+    AttendanceRuleFactory,
+    AttendanceSettingsFactory,
+    CameraFactory,
+    ExcuseFactory,
+    HolidayFactory,
+    MembershipFactory,
+    PersonFactory,
+    PresenceEventFactory,
+    RecordChangeFactory,
+    SessionFactory,
+    SessionScheduleFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 # model -> function(tenant) creating one row of that model in the tenant's institution
 ROW_MAKERS: dict[type[Model], Callable] = {
@@ -20,6 +47,28 @@ ROW_MAKERS: dict[type[Model], Callable] = {
     Unit: lambda t: UnitFactory(institution=t.institution),
     Person: lambda t: PersonFactory(institution=t.institution, units=[t.unit]),
     APIKey: lambda t: api_key_create(institution=t.institution, name="probe", role="viewer")[0],
+    # attendance
+    Camera: lambda t: CameraFactory(institution=t.institution),
+    AttendanceRule: lambda t: AttendanceRuleFactory(institution=t.institution),
+    AttendanceSettings: lambda t: AttendanceSettingsFactory(institution=t.institution),
+    SessionSchedule: lambda t: SessionScheduleFactory(institution=t.institution, unit=t.unit),
+    Holiday: lambda t: HolidayFactory(institution=t.institution),
+    Session: lambda t: SessionFactory(institution=t.institution, unit=t.unit),
+    PresenceEvent: lambda t: PresenceEventFactory(institution=t.institution, person=t.people[0]),
+    AttendanceRecord: lambda t: AttendanceRecordFactory(
+        institution=t.institution,
+        session=SessionFactory(institution=t.institution, unit=t.unit),
+        person=t.people[0],
+    ),
+    RecordChange: lambda t: RecordChangeFactory(
+        institution=t.institution,
+        record=AttendanceRecordFactory(
+            institution=t.institution,
+            session=SessionFactory(institution=t.institution, unit=t.unit),
+            person=t.people[0],
+        ),
+    ),
+    Excuse: lambda t: ExcuseFactory(institution=t.institution, person=t.people[0]),
 }
 
 # API route basename -> (model, payload(tenant) for a create that must not land in the tenant
