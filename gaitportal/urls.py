@@ -10,6 +10,7 @@ from gaitportal.api.root import APIRootView
 api_v1 = [
     path("", APIRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
+    path("attendance/", include("attendance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
 ]
 

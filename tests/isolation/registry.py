@@ -87,4 +87,50 @@ API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
         },
     ),
     "api-key": (APIKey, lambda t: {"name": "door", "role": "viewer"}),
+    # attendance
+    "attendance-camera": (Camera, lambda t: {"name": "Gate", "units": [t.unit.pk]}),
+    "attendance-rule": (AttendanceRule, lambda t: {"name": "Strict", "units": [t.unit.pk]}),
+    "attendance-schedule": (
+        SessionSchedule,
+        lambda t: {
+            "unit": t.unit.pk,
+            "title": "Maths",
+            "weekdays": [0],
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "valid_from": "2026-01-05",
+            "valid_until": "2026-03-27",
+        },
+    ),
+    "attendance-holiday": (
+        Holiday,
+        lambda t: {"name": "Closed", "starts_on": "2026-12-24", "ends_on": "2026-12-26"},
+    ),
+    "attendance-session": (
+        Session,
+        lambda t: {
+            "unit": t.unit.pk,
+            "title": "Maths",
+            "starts_at": "2026-03-02T09:00:00Z",
+            "ends_at": "2026-03-02T10:00:00Z",
+        },
+    ),
+    "attendance-event": (
+        PresenceEvent,
+        lambda t: {
+            "person": t.people[0].pk,
+            "occurred_at": "2026-03-02T09:00:00Z",
+            "direction": "in",
+        },
+    ),
+    "attendance-record": (AttendanceRecord, None),
+    "attendance-excuse": (
+        Excuse,
+        lambda t: {
+            "person": t.people[0].pk,
+            "starts_at": "2026-03-02T00:00:00Z",
+            "ends_at": "2026-03-03T00:00:00Z",
+            "reason": "Ill",
+        },
+    ),
 }
