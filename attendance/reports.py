@@ -296,7 +296,7 @@ def unit_summary(
         .values("person_id", "person__external_id", "person__last_name", "person__first_name")
         .annotate(
             sessions=Count("pk"),
-            **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
+            **{f"n_{status}": Count("pk", filter=Q(status=status)) for status in Status.values},
             lates=Count("pk", filter=Q(arrived_late=True)),
             early_exits=Count("pk", filter=Q(left_early=True)),
             minutes_present=Sum("minutes_present"),
@@ -308,7 +308,7 @@ def unit_summary(
     lates = early = 0
     chronic = []
     for values in per_person:
-        counts = {status: values[status] for status in Status.values}
+        counts = {status: values[f"n_{status}"] for status in Status.values}
         for status, number in counts.items():
             totals[status] += number
         lates += values["lates"]

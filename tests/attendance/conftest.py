@@ -101,7 +101,7 @@ class Desk:
             if more:
                 row.update(more[0])
             rows.append(row)
-        report = self.send(rows)
+        report = self.send(rows, now=self.at("23:59", day) + timedelta(days=2))
         assert report.ok, report.as_dict()
         return report
 
