@@ -166,6 +166,16 @@ def _record_consent(person: Person, consent_given: bool | None, consent_at: Any)
     person.consent_given = consent_given
 
 
+def _check_external_id_free(person: Person) -> None:
+    taken = Person.unscoped.filter(
+        institution_id=person.institution_id, external_id=person.external_id
+    ).exclude(pk=person.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"external_id": f"Another person already has external id {person.external_id!r}."}
+        )
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -190,6 +200,7 @@ def person_create(
         is_active=is_active,
     )
     _record_consent(person, consent_given, consent_recorded_at)
+    _check_external_id_free(person)
     person.full_clean()
     person.save()
     person.units.set(_units_of(institution, units))
@@ -208,6 +219,7 @@ def person_update(
     for field, value in changes.items():
         setattr(person, field, value.strip() if field == "external_id" else value)
     _record_consent(person, consent_given, consent_recorded_at)
+    _check_external_id_free(person)
     person.full_clean()
     person.save()
     if units is not None:

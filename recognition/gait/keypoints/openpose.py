@@ -1,0 +1,165 @@
+"""OpenPose per-frame JSON: {"people": [{"person_id": [-1], "pose_keypoints_2d": [...]}]}.
+
+OpenPose writes one file per frame ("<name>_000000000012_keypoints.json"); we read a directory
+of them, a zip of them, or a single file (one frame). BODY_25 (75 numbers) and COCO-18 (54
+numbers) are told apart by length. Both have joints COCO-17 lacks (Neck, MidHip, feet): those are
+dropped on reading and, on writing, derived (Neck/MidHip as midpoints) or left undetected (feet).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recognition.gait.errors import KeypointFormatError
+from recognition.gait.keypoints.detections import (
+    Detection,
+    ParsedKeypoints,
+    check_tracks_to_write,
+    frame_number_from_name,
+    iter_track_rows,
+    joint_array,
+    person_id_value,
+)
+from recognition.gait.keypoints.jsonfile import dump_json, load_json, parse_json_text, rounded
+from recognition.gait.skeleton import JOINT_INDEX, NUM_JOINTS
+from recognition.gait.tracks import PoseTrack
+
+BODY25_JOINTS = (
+    "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+    "left_elbow", "left_wrist", "mid_hip", "right_hip", "right_knee", "right_ankle", "left_hip",
+    "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear", "left_big_toe",
+    "left_small_toe", "left_heel", "right_big_toe", "right_small_toe", "right_heel",
+)  # fmt: skip
+COCO18_JOINTS = (
+    "nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+    "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
+    "left_knee", "left_ankle", "right_eye", "left_eye", "right_ear", "left_ear",
+)  # fmt: skip
+LAYOUTS = {"body25": BODY25_JOINTS, "coco18": COCO18_JOINTS}
+
+
+def _to_coco17_index(layout: Sequence[str]) -> np.ndarray:
+    """For each COCO-17 joint, its index in the OpenPose layout."""
+    return np.array([layout.index(name) for name in JOINT_INDEX])
+
+
+TO_COCO17 = {name: _to_coco17_index(layout) for name, layout in LAYOUTS.items()}
+
+
+def looks_like(data: Any) -> bool:
+    return isinstance(data, dict) and "people" in data
+
+
+def parse_frame(data: Any, frame: int, where: str) -> list[Detection]:
+    if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+        raise KeypointFormatError(f"{where}: an OpenPose frame must be an object with 'people'")
+    detections = []
+    for p, person in enumerate(data["people"]):
+        here = f"{where}: person {p}"
+        values = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+        if not isinstance(values, list):
+            raise KeypointFormatError(f"{here}: 'pose_keypoints_2d' must be a list of numbers")
+        if len(values) == 75:
+            layout = "body25"
+        elif len(values) == 54:
+            layout = "coco18"
+        else:
+            raise KeypointFormatError(
+                f"{here}: expected 75 numbers (BODY_25) or 54 (COCO-18) in "
+                f"'pose_keypoints_2d', got {len(values)}"
+            )
+        full = joint_array(values, len(values) // 3, here)
+        detections.append(
+            Detection(
+                frame=frame,
+                keypoints=full[TO_COCO17[layout]],
+                person_id=person_id_value(person.get("person_id"), here),
+            )
+        )
+    return detections
+
+
+def parse_path(path: Path) -> ParsedKeypoints:
+    """A directory or zip of per-frame files, or one frame file."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json")
+        if not files:
+            raise KeypointFormatError(f"{path}: directory holds no .json frame files")
+        frames = [(f.name, load_json(f), f"{path}/{f.name}") for f in files]
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(
+                n for n in archive.namelist() if n.lower().endswith(".json") and "__MACOSX" not in n
+            )
+            if not names:
+                raise KeypointFormatError(f"{path}: zip holds no .json frame files")
+            frames = [
+                (n, parse_json_text(archive.read(n), f"{path}:{n}"), f"{path}:{n}") for n in names
+            ]
+    elif path.suffix.lower() == ".zip":
+        raise KeypointFormatError(f"{path}: not a valid zip file")
+    else:
+        return ParsedKeypoints(parse_frame(load_json(path), 0, str(path)))
+
+    numbers = [frame_number_from_name(name) for name, _, _ in frames]
+    if None in numbers or len(set(numbers)) != len(numbers):
+        numbers = list(range(len(frames)))  # names carry no usable frame number: use the order
+    detections = []
+    for number, (_, data, where) in zip(numbers, frames, strict=True):
+        detections.extend(parse_frame(data, number, where))  # type: ignore[arg-type]
+    return ParsedKeypoints(detections)
+
+
+def from_coco17(kp: np.ndarray, layout: str) -> np.ndarray:
+    """COCO-17 [17, 3] to the OpenPose layout; Neck and MidHip are shoulder/hip midpoints."""
+    names = LAYOUTS[layout]
+    out = np.zeros((len(names), 3), dtype=np.float32)
+    out[TO_COCO17[layout]] = kp
+    for joint, (a, b) in {
+        "neck": ("left_shoulder", "right_shoulder"),
+        "mid_hip": ("left_hip", "right_hip"),
+    }.items():
+        if joint not in names:
+            continue
+        ka, kb = kp[JOINT_INDEX[a]], kp[JOINT_INDEX[b]]
+        if ka[2] > 0 and kb[2] > 0:
+            out[names.index(joint)] = [*((ka[:2] + kb[:2]) / 2), min(ka[2], kb[2])]
+    return out
+
+
+def write(path: Path, tracks: Sequence[PoseTrack], layout: str) -> Path:
+    """One file per frame into a directory, or into a zip when path ends with .zip."""
+    check_tracks_to_write(tracks)
+    frames: dict[int, list[dict]] = {}
+    first = min(int(t.frame_indices.min()) for t in tracks if len(t))
+    last = max(int(t.frame_indices.max()) for t in tracks if len(t))
+    for frame in range(first, last + 1):
+        frames[frame] = []  # OpenPose writes a file for every frame, empty ones too
+    for frame, track_id, kp in iter_track_rows(tracks):
+        assert kp.shape == (NUM_JOINTS, 3)
+        frames[frame].append(
+            {
+                "person_id": [track_id],
+                "pose_keypoints_2d": rounded(from_coco17(kp, layout).reshape(-1), 4),
+            }
+        )
+    documents = {
+        f"walk_{frame:012d}_keypoints.json": {"version": 1.3, "people": people}
+        for frame, people in frames.items()
+    }
+    if path.suffix.lower() == ".zip":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, doc in documents.items():
+                archive.writestr(name, json.dumps(doc, separators=(",", ":")))
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for name, doc in documents.items():
+        dump_json(path / name, doc)
+    return path
