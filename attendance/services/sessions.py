@@ -18,6 +18,7 @@ from accounts.tenancy import tenant_scope
 from attendance.models import (
     AttendanceRecord,
     AttendanceRule,
+    AttendanceSettings,
     Camera,
     Holiday,
     Session,
@@ -167,8 +168,14 @@ def session_finalise(
     Session.objects.filter(pk=session.pk).update(
         state=Session.State.FINALISED, finalised_at=now, updated_at=now
     )
-    session_id = session.pk
-    transaction.on_commit(lambda: async_task("attendance.tasks.send_absence_notice", session_id))
+    notify = AttendanceSettings.objects.filter(
+        institution_id=session.institution_id, notify_absences=True
+    ).exists()
+    if notify:  # the notice itself checks again when it runs
+        session_id = session.pk
+        transaction.on_commit(
+            lambda: async_task("attendance.tasks.send_absence_notice", session_id)
+        )
     return result
 
 
