@@ -32,6 +32,7 @@ from attendance.models import (
     Status,
 )
 from attendance.services.rules import rule_snapshot, rules_for_sessions
+from attendance.services.sql_bulk import bulk_update_rows
 
 # Sightings this long before a session's entry window are loaded only to explain, in the reason,
 # that they were too early to count.
@@ -380,7 +381,7 @@ def records_refresh(
             before = None if is_new else _snapshot(record)
             if not _apply(record, outcome, rule, snapshot, final) and not is_new:
                 continue
-            record.computed_at = now
+            record.computed_at = record.updated_at = now
             loaded.note_late(session, person_id, _is_counted_late(record))
             (to_create if is_new else to_update).append(record)
             if is_new or before["status"] != record.status:
@@ -390,9 +391,7 @@ def records_refresh(
     if to_create:
         AttendanceRecord.unscoped.bulk_create(to_create)
     if to_update:
-        AttendanceRecord.unscoped.bulk_update(
-            to_update, [*(f for f in RECORD_FIELDS), "computed_at", "updated_at"]
-        )
+        bulk_update_rows(AttendanceRecord, to_update, [*RECORD_FIELDS, "computed_at", "updated_at"])
     if changes and audit:
         RecordChange.unscoped.bulk_create(
             [

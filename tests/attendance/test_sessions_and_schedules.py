@@ -240,3 +240,26 @@ def test_no_absence_notice_without_opt_in(desk, django_capture_on_commit_callbac
 def test_notifications_need_a_contact(tenant_a) -> None:
     with tenant_scope(tenant_a.institution), pytest.raises(ValidationError):
         services.attendance_settings_update(institution=tenant_a.institution, notify_absences=True)
+
+
+@pytest.mark.django_db
+def test_finalising_runs_the_same_number_of_queries_for_any_head_count(desk, tenant_a) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PersonFactory
+
+    big_unit = tenant_a.other_unit
+    for _ in range(12):
+        PersonFactory(institution=tenant_a.institution, units=[big_unit])
+    counts = []
+    for unit in (tenant_a.unit, big_unit):
+        session = desk.session(unit=unit)
+        with tenant_scope(tenant_a.institution):
+            people = list(unit.people.all())
+        desk.events(people[0], [("09:00", "in"), ("09:40", "out")])
+        desk.events(people[1], [("09:10", "in")])
+        with CaptureQueriesContext(connection) as captured:
+            desk.finalise(session)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
