@@ -35,6 +35,7 @@ from attendance.models import (
 )
 from attendance.services.records import actor_label, records_refresh, sessions_lock
 from attendance.services.rules import rules_for_sessions
+from attendance.services.sql_bulk import bulk_insert_rows
 
 MAX_BULK_ROWS = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -428,27 +429,26 @@ def _store_once(
         insort(nearby[_debounce_key(draft)], (draft.occurred_at, -item.index - 1, item))
 
     label = actor_label(actor)
-    events = PresenceEvent.objects.bulk_create(
-        [
-            PresenceEvent(
-                institution=institution,
-                person_id=draft.person_id,
-                camera_id=draft.camera_id,
-                direction=draft.direction,
-                walking_direction=draft.walking_direction,
-                occurred_at=draft.occurred_at,
-                source=draft.source,
-                confidence=draft.confidence,
-                idempotency_key=draft.idempotency_key,
-                source_ref=draft.source_ref,
-                note=draft.note,
-                recorded_by=label,
-                produced_by_type_id=draft.produced_by_type_id,
-                produced_by_id=draft.produced_by_id,
-            )
-            for _, draft in accepted
-        ]
-    )
+    events = [
+        PresenceEvent(
+            institution=institution,
+            person_id=draft.person_id,
+            camera_id=draft.camera_id,
+            direction=draft.direction,
+            walking_direction=draft.walking_direction,
+            occurred_at=draft.occurred_at,
+            source=draft.source,
+            confidence=draft.confidence,
+            idempotency_key=draft.idempotency_key,
+            source_ref=draft.source_ref,
+            note=draft.note,
+            recorded_by=label,
+            produced_by_type_id=draft.produced_by_type_id,
+            produced_by_id=draft.produced_by_id,
+        )
+        for _, draft in accepted
+    ]
+    bulk_insert_rows(PresenceEvent, events)
     for (item, _), event in zip(accepted, events, strict=True):
         item.event_id, item.event = event.pk, event
     for item, target in duplicates:
@@ -517,6 +517,7 @@ def records_refresh_for_events(
         now=now,
         actor=actor,
         why=why,
+        rules=rules,
     )
     return result.created + result.updated
 

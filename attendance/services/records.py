@@ -32,7 +32,7 @@ from attendance.models import (
     Status,
 )
 from attendance.services.rules import rule_snapshot, rules_for_sessions
-from attendance.services.sql_bulk import bulk_update_rows
+from attendance.services.sql_bulk import bulk_insert_rows, bulk_update_rows
 
 # Sightings this long before a session's entry window are loaded only to explain, in the reason,
 # that they were too early to count.
@@ -129,8 +129,9 @@ class _Loaded:
         person_ids: set[int],
         *,
         include_late_data: bool,
+        rules: dict | None = None,
     ) -> None:
-        self.rules = rules_for_sessions(sessions)
+        self.rules = rules if rules is not None else rules_for_sessions(sessions)
         session_ids = [session.pk for session in sessions]
         self.session_cameras: dict[int, set[int]] = defaultdict(set)
         for session_id, camera_id in Session.cameras.through.objects.filter(
@@ -274,8 +275,8 @@ def _apply(
     rule: AttendanceRule | None,
     snapshot: dict,
     final: bool,
-) -> bool:
-    """Copy an outcome onto a record; True when anything changed."""
+) -> set[str]:
+    """Copy an outcome onto a record; returns the names of the fields that changed."""
     values = {
         "status": outcome.status,
         "reason": outcome.reason,
@@ -292,11 +293,11 @@ def _apply(
         "excuse_id": outcome.excuse_id,
         "is_final": final,
     }
-    changed = False
+    changed = set()
     for name, value in values.items():
         if getattr(record, name) != value:
             setattr(record, name, value)
-            changed = True
+            changed.add(name.removesuffix("_id") if name in ("rule_id", "excuse_id") else name)
     return changed
 
 
@@ -318,6 +319,7 @@ def records_refresh(
     finalising: bool = False,
     include_late_data: bool = False,
     audit: bool = True,
+    rules: dict | None = None,
 ) -> RefreshResult:
     """(Re)compute the records of these people at these sessions and store what changed.
 
@@ -326,7 +328,8 @@ def records_refresh(
     become absent). include_late_data: also count events that arrived after a session was
     finalised (a registrar's explicit recompute). audit=False: the caller writes the audit
     entry itself (a manual override is one change, not two). Call inside a transaction that
-    holds the sessions' row locks (see `sessions_lock`).
+    holds the sessions' row locks (see `sessions_lock`). rules: the sessions' rules when the
+    caller has already resolved them (rules_for_sessions).
     """
     now = now or timezone.now()
     result = RefreshResult()
@@ -335,7 +338,7 @@ def records_refresh(
         return result
     sessions = sorted(pairs, key=lambda s: (s.starts_at, s.pk))
     person_ids = set().union(*pairs.values())
-    loaded = _Loaded(sessions, person_ids, include_late_data=include_late_data)
+    loaded = _Loaded(sessions, person_ids, include_late_data=include_late_data, rules=rules)
     existing = {
         (record.session_id, record.person_id): record
         for record in AttendanceRecord.unscoped.filter(
@@ -345,6 +348,7 @@ def records_refresh(
     to_create: list[AttendanceRecord] = []
     to_update: list[AttendanceRecord] = []
     changes: list[tuple[AttendanceRecord, dict | None, str]] = []
+    changed_fields: set[str] = set()
     for session in sessions:
         rule, params = loaded.rules[session.pk]
         snapshot = rule_snapshot(rule, params)
@@ -379,8 +383,10 @@ def records_refresh(
                 late_data=late_data,
             )
             before = None if is_new else _snapshot(record)
-            if not _apply(record, outcome, rule, snapshot, final) and not is_new:
+            changed = _apply(record, outcome, rule, snapshot, final)
+            if not changed and not is_new:
                 continue
+            changed_fields |= changed
             record.computed_at = record.updated_at = now
             loaded.note_late(session, person_id, _is_counted_late(record))
             (to_create if is_new else to_update).append(record)
@@ -389,11 +395,15 @@ def records_refresh(
             result.records.append(record)
 
     if to_create:
-        AttendanceRecord.unscoped.bulk_create(to_create)
+        bulk_insert_rows(AttendanceRecord, to_create)
     if to_update:
-        bulk_update_rows(AttendanceRecord, to_update, [*RECORD_FIELDS, "computed_at", "updated_at"])
+        # Only the columns that changed somewhere in this batch (typically times, minutes, status
+        # and reason; rarely the rule snapshot), in a fixed order.
+        columns = [name for name in RECORD_FIELDS if name in changed_fields]
+        bulk_update_rows(AttendanceRecord, to_update, [*columns, "computed_at", "updated_at"])
     if changes and audit:
-        RecordChange.unscoped.bulk_create(
+        bulk_insert_rows(
+            RecordChange,
             [
                 _audit(
                     record,
@@ -404,7 +414,7 @@ def records_refresh(
                     now=now,
                 )
                 for record, before, reason in changes
-            ]
+            ],
         )
     result.created, result.updated, result.status_changes = (
         len(to_create),

@@ -1,8 +1,13 @@
-"""Updating many rows in one statement (closing a 1,000-person session writes 1,000 records).
+"""Writing many rows in one statement: the hot path of ingestion and of closing a session.
 
-Django's bulk_update builds a CASE expression per field and row, which costs seconds of Python
-for a thousand rows; on PostgreSQL `UPDATE ... FROM (VALUES ...)` does the same in one fast
-statement. Other databases (SQLite in development) fall back to bulk_update.
+On PostgreSQL two things cost more than the database itself when a batch writes hundreds of
+records: Django's bulk_update (a CASE expression per field and row: seconds of Python for a
+thousand rows) and statements with one placeholder per value (psycopg scans the whole SQL text
+for placeholders, and with client-side binding, Django's default, also quotes every value into
+it). Here each column travels as one array parameter: `INSERT ... SELECT * FROM UNNEST(...)
+RETURNING id` and `UPDATE ... FROM UNNEST(...)`, short statements sent with server-side binding
+through Django's cursor wrapper (so they are still counted and logged like any query). Other
+databases (SQLite in development) use bulk_create / bulk_update.
 """
 
 from __future__ import annotations
@@ -11,7 +16,75 @@ from collections.abc import Sequence
 
 from django.db import connections, models
 
-POSTGRES_MAX_PARAMS = 65_000
+
+def _connection(objects: Sequence[models.Model]):
+    using = objects[0]._state.db or "default"
+    return using, connections[using]
+
+
+def _server_side_cursor(connection):
+    """A Django cursor wrapper around a psycopg cursor that binds parameters on the server."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
+
+
+# Field types whose Python values psycopg adapts as they are (aware datetimes, str, int, bool,
+# float, None): the per-value preparation Django would do for them changes nothing here.
+PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.FloatField,
+    models.DateTimeField,
+    models.ForeignKey,
+)
+
+
+def _columns(fields, objects, connection, *, adding: bool) -> list[list]:
+    """One list of database values per field (the array parameters)."""
+    columns: list[list] = []
+    for field in fields:
+        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if adding and automatic:
+            values = [field.pre_save(obj, True) for obj in objects]
+        else:
+            values = [getattr(obj, field.attname) for obj in objects]
+        if isinstance(field, models.JSONField) or not isinstance(field, PLAIN_FIELDS):
+            values = [field.get_db_prep_save(value, connection) for value in values]
+        columns.append(values)
+    return columns
+
+
+def bulk_insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """Insert new objects (every concrete field but the auto primary key); sets their pks."""
+    if not objects:
+        return
+    using, connection = _connection(objects)
+    if connection.vendor != "postgresql":
+        model._base_manager.using(using).bulk_create(objects)
+        return
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    quote = connection.ops.quote_name
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT * FROM UNNEST({arrays}) RETURNING {quote(meta.pk.column)}"
+    )
+    with _server_side_cursor(connection) as cursor:
+        cursor.execute(sql, _columns(fields, objects, connection, adding=True))
+        # INSERT ... SELECT keeps the order of the SELECT, so ids come back in object order.
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = using
 
 
 def bulk_update_rows(
@@ -20,32 +93,22 @@ def bulk_update_rows(
     """Write these fields of these saved objects, in as few statements as the database allows."""
     if not objects:
         return
-    using = objects[0]._state.db or "default"
-    connection = connections[using]
+    using, connection = _connection(objects)
     if connection.vendor != "postgresql":
         model._base_manager.using(using).bulk_update(objects, field_names, batch_size=200)
         return
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
     pk = meta.pk
+    fields = [pk, *(meta.get_field(name) for name in field_names)]
     quote = connection.ops.quote_name
-    columns = [pk.column, *(field.column for field in fields)]
-    casts = [pk.db_type(connection), *(field.db_type(connection) for field in fields)]
-    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields)
-    per_statement = max(1, POSTGRES_MAX_PARAMS // len(columns))
-    with connection.cursor() as cursor:
-        for first in range(0, len(objects), per_statement):
-            chunk = objects[first : first + per_statement]
-            params: list = []
-            for obj in chunk:
-                params.append(pk.get_db_prep_save(obj.pk, connection))
-                for field in fields:
-                    params.append(field.get_db_prep_save(getattr(obj, field.attname), connection))
-            sql = (
-                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-                f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) "
-                f"AS v({', '.join(quote(column) for column in columns)}) "
-                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
-            )
-            cursor.execute(sql, params)
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{quote(field.column)}" for field in fields[1:]
+    )
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
+        f"FROM UNNEST({arrays}) AS v({', '.join(quote(field.column) for field in fields)}) "
+        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    with _server_side_cursor(connection) as cursor:
+        cursor.execute(sql, _columns(fields, objects, connection, adding=False))
