@@ -22,6 +22,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
+    path("attendance/", include("attendance.urls")),
     path("", include("accounts.urls")),
 ]
 
