@@ -63,6 +63,36 @@ class AttendanceAdmin(TenantAdmin):
         return getattr(request, "actor", None)
 
 
+class ServiceSavesAdmin(AttendanceAdmin):
+    """Adding and changing go through the services, which also write the many-to-many fields
+    (so the admin regenerates, recomputes and validates exactly like the API)."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def create(self, request: HttpRequest, values: dict):
+        raise NotImplementedError
+
+    def update(self, request: HttpRequest, obj, values: dict):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        names = [name for name in self.service_fields if name in form.cleaned_data]
+        try:
+            if change:
+                values = {n: form.cleaned_data[n] for n in names if n in form.changed_data}
+                saved = self.update(request, self.model.objects.get(pk=obj.pk), values)
+            else:
+                saved = self.create(request, {n: form.cleaned_data[n] for n in names})
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+            return
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        for formset in formsets:  # many-to-many fields were written by the service
+            self.save_formset(request, form, formset, change=change)
+
+
 @admin.register(Camera)
 class CameraAdmin(AttendanceAdmin):
     list_display = ["name", "room", "role", "entering_direction", "debounce_seconds", "is_active"]
@@ -177,7 +207,7 @@ class AttendanceSettingsAdmin(AttendanceAdmin):
 
 
 @admin.register(SessionSchedule)
-class SessionScheduleAdmin(AttendanceAdmin):
+class SessionScheduleAdmin(ServiceSavesAdmin):
     list_display = [
         "title",
         "unit",
@@ -192,6 +222,27 @@ class SessionScheduleAdmin(AttendanceAdmin):
     search_fields = ["title", "room"]
     filter_horizontal = ["cameras"]
     actions = ["generate_two_weeks"]
+    fields = service_fields = (
+        "unit",
+        "title",
+        "room",
+        "cameras",
+        "rule",
+        "weekdays",
+        "start_time",
+        "end_time",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    )
+
+    def create(self, request, values):
+        cameras = values.pop("cameras", [])
+        return services.schedule_create(institution=request.institution, cameras=cameras, **values)
+
+    def update(self, request, obj, values):
+        cameras = values.pop("cameras", None)
+        return services.schedule_update(schedule=obj, cameras=cameras, **values)
 
     @admin.action(description="Generate the next two weeks of sessions")
     def generate_two_weeks(self, request, queryset) -> None:
@@ -207,10 +258,17 @@ class SessionScheduleAdmin(AttendanceAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(AttendanceAdmin):
+class HolidayAdmin(ServiceSavesAdmin):
     list_display = ["name", "starts_on", "ends_on"]
     search_fields = ["name"]
     date_hierarchy = "starts_on"
+    fields = service_fields = ("name", "starts_on", "ends_on")
+
+    def create(self, request, values):
+        return services.holiday_create(institution=request.institution, **values)
+
+    def update(self, request, obj, values):
+        return services.holiday_update(holiday=obj, **values)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -242,7 +300,7 @@ class RecordInline(ReadOnlyInline):
 
 
 @admin.register(Session)
-class SessionAdmin(AttendanceAdmin):
+class SessionAdmin(ServiceSavesAdmin):
     list_display = ["title", "unit", "starts_at", "ends_at", "room", "state"]
     list_filter = ["state", "unit"]
     search_fields = ["title", "room", "unit__code"]
@@ -259,11 +317,28 @@ class SessionAdmin(AttendanceAdmin):
         "rule",
         *readonly_fields,
     ]
+    service_fields = ("unit", "title", "room", "cameras", "starts_at", "ends_at", "rule")
     inlines = [RecordInline]
     actions = ["finalise", "recompute"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_finalised:  # history: only the title and room change
+            readonly += ["unit", "cameras", "starts_at", "ends_at", "rule"]
+        return readonly
+
+    def create(self, request, values):
+        cameras = list(values.pop("cameras", [])) or None  # none chosen: the unit's cameras
+        return services.session_create(institution=request.institution, cameras=cameras, **values)
+
+    def update(self, request, obj, values):
+        cameras = values.pop("cameras", None)
+        return services.session_update(
+            session=obj, actor=self.actor(request), cameras=cameras, **values
+        )
 
     @admin.action(description="Finalise now (no-shows become absent)")
     def finalise(self, request, queryset) -> None:
@@ -459,20 +534,18 @@ class ExcuseAdmin(AttendanceAdmin):
             name: form.cleaned_data[name] for name in ["person", "starts_at", "ends_at", "reason"]
         }
         document = form.cleaned_data.get("document")
+        if document is False:  # "clear" ticked
+            values["document"] = ""
+        elif "document" in form.changed_data and document:
+            values["document"] = document
         if change:
             updated = services.excuse_update(
-                excuse=Excuse.objects.get(pk=obj.pk),
-                actor=self.actor(request),
-                document=document,
-                **values,
+                excuse=Excuse.objects.get(pk=obj.pk), actor=self.actor(request), **values
             )
             obj.pk = updated.pk
         else:
             created = services.excuse_create(
-                institution=request.institution,
-                actor=self.actor(request),
-                document=document or None,
-                **values,
+                institution=request.institution, actor=self.actor(request), **values
             )
             obj.pk = created.pk
 

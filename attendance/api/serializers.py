@@ -332,7 +332,7 @@ class RecordChangeSerializer(serializers.ModelSerializer):
 class ExcuseSerializer(serializers.ModelSerializer):
     person = TenantPrimaryKeyRelatedField(Person)
     person_external_id = serializers.CharField(source="person.external_id", read_only=True)
-    document = serializers.FileField(required=False, allow_null=True)
+    document = serializers.FileField(required=False)
 
     class Meta:
         model = Excuse

@@ -490,7 +490,7 @@ def records_refresh_for_events(
         return 0
     candidates = list(
         Session.objects.filter(
-            unit_id__in=unit_people,
+            unit_id__in=list(unit_people),
             starts_at__lte=latest + MAX_WINDOW,
             ends_at__gte=earliest - MAX_WINDOW,
         ).select_related("institution")

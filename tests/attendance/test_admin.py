@@ -74,7 +74,8 @@ def test_record_page_shows_its_history_in_local_time(
         reverse("admin:attendance_session_change", args=[finalised.pk])
     )
     assert session_page.status_code == 200
-    assert "18:00" in session_page.content.decode()  # 09:00 London is 18:00 in Tokyo
+    # 09:00 in London is 18:00 in Tokyo (read-only once finalised, shown in Django's format)
+    assert "March 2, 2026, 6 p.m." in session_page.content.decode()
 
 
 def test_override_in_the_admin_is_audited(registrar_browser, finalised, tenant_a) -> None:
@@ -113,3 +114,84 @@ def test_viewers_cannot_reach_the_admin(tenant_a, finalised) -> None:
     client.force_login(tenant_a.user(Role.VIEWER))
     response = client.get(reverse("admin:attendance_session_changelist"))
     assert response.status_code == 302  # to the admin login
+
+
+def _management(response) -> dict:
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(
+            {
+                f"{formset.prefix}-TOTAL_FORMS": str(formset.total_form_count()),
+                f"{formset.prefix}-INITIAL_FORMS": str(formset.initial_form_count()),
+                f"{formset.prefix}-MIN_NUM_FORMS": "0",
+                f"{formset.prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+        for index, form in enumerate(formset.forms):
+            data[f"{formset.prefix}-{index}-id"] = str(form.instance.pk)
+            data[f"{formset.prefix}-{index}-session"] = str(form.instance.session_id)
+    return data
+
+
+def test_sessions_and_schedules_are_saved_through_the_services(registrar_browser, tenant_a) -> None:
+    from datetime import date, timedelta
+
+    from attendance.models import Session, SessionSchedule
+
+    with tenant_scope(tenant_a.institution):
+        door = services.camera_create(
+            institution=tenant_a.institution, name="Lab door", units=[tenant_a.unit]
+        )
+    add = reverse("admin:attendance_session_add")
+    response = registrar_browser.post(
+        add,
+        {
+            "unit": tenant_a.unit.pk,
+            "title": "Lab",
+            "room": "L1",
+            "starts_at_0": "2026-03-02",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2026-03-02",
+            "ends_at_1": "10:00",
+            **_management(registrar_browser.get(add)),
+        },
+    )
+    assert response.status_code == 302, response.content[:3000]
+    with tenant_scope(tenant_a.institution):
+        session = Session.objects.get(title="Lab")
+        assert list(session.cameras.all()) == [door]  # the unit's cameras, as in the API
+
+    today = date.today()
+    schedule_add = reverse("admin:attendance_sessionschedule_add")
+    response = registrar_browser.post(
+        schedule_add,
+        {
+            "unit": tenant_a.unit.pk,
+            "title": "Daily lab",
+            "weekdays": "[0, 1, 2, 3, 4, 5, 6]",
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "valid_from": today.isoformat(),
+            "valid_until": (today + timedelta(days=30)).isoformat(),
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:3000]
+    with tenant_scope(tenant_a.institution):
+        schedule = SessionSchedule.objects.get(title="Daily lab")
+        assert schedule.sessions.count() >= 14  # generated at once, like the API
+
+
+def test_a_finalised_session_keeps_its_times_in_the_admin(
+    registrar_browser, finalised, tenant_a
+) -> None:
+    url = reverse("admin:attendance_session_change", args=[finalised.pk])
+    page = registrar_browser.get(url)
+    assert "starts_at" not in page.context["adminform"].form.fields
+    response = registrar_browser.post(
+        url, {"title": "Maths (renamed)", "room": "B2", **_management(page)}
+    )
+    assert response.status_code == 302
+    finalised.refresh_from_db()
+    assert finalised.title == "Maths (renamed)" and finalised.state == "finalised"
