@@ -542,7 +542,8 @@ def sighting_record(
     event to the row that produced it (a Recognition). Returns the ItemResult: status "created"
     (with .event) or "duplicate" (with .event_id of the event it repeats: same idempotency key,
     or the same person on the same camera within its debounce window). Raises ValidationError
-    for a person or camera of another institution, a future time or a bad direction.
+    for a person or camera of another institution, a future time or a bad direction. Call it
+    inside `tenant_scope(camera.institution)` (a task enters it from the row it works on).
     """
     if person.institution_id != camera.institution_id:
         raise ValidationError({"person": "The person and the camera belong to different places."})

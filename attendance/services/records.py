@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -70,7 +70,6 @@ class RefreshResult:
     created: int = 0
     updated: int = 0
     status_changes: int = 0
-    records: list[AttendanceRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -392,7 +391,6 @@ def records_refresh(
             (to_create if is_new else to_update).append(record)
             if is_new or before["status"] != record.status:
                 changes.append((record, before, outcome.computed_reason))
-            result.records.append(record)
 
     if to_create:
         bulk_insert_rows(AttendanceRecord, to_create)
