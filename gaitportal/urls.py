@@ -10,6 +10,7 @@ from gaitportal.api.root import APIRootView
 api_v1 = [
     path("", APIRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
+    path("attendance/", include("attendance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
 ]
 
@@ -21,6 +22,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
+    path("attendance/", include("attendance.urls")),
     path("", include("accounts.urls")),
 ]
 

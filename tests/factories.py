@@ -82,3 +82,121 @@ class PersonFactory(TenantOwnedFactory):
         if create and extracted:
             with tenant_scope(obj.institution):
                 obj.units.set(extracted)
+
+
+# Attendance (appended by the attendance issue)
+
+from datetime import time, timedelta  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+
+def _hour_from_now(hours: int = 1):
+    return timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
+
+
+class CameraFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.Camera"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"Door {n}")
+    room = "R1"
+    role = "both"
+
+
+class AttendanceRuleFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.AttendanceRule"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+
+
+class AttendanceSettingsFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.AttendanceSettings"
+        django_get_or_create = ("institution",)
+
+    institution = factory.SubFactory(InstitutionFactory)
+
+
+class SessionScheduleFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.SessionSchedule"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    unit = factory.SubFactory(UnitFactory, institution=factory.SelfAttribute("..institution"))
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    weekdays = factory.LazyFunction(lambda: [0, 2, 4])
+    start_time = time(9, 0)
+    end_time = time(10, 0)
+    valid_from = factory.LazyFunction(lambda: _hour_from_now(-24 * 30).date())
+    valid_until = factory.LazyFunction(lambda: _hour_from_now(24 * 90).date())
+
+
+class HolidayFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.Holiday"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = "Bank holiday"
+    starts_on = factory.LazyFunction(lambda: _hour_from_now(24 * 7).date())
+    ends_on = factory.SelfAttribute("starts_on")
+
+
+class SessionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.Session"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    unit = factory.SubFactory(UnitFactory, institution=factory.SelfAttribute("..institution"))
+    title = factory.Sequence(lambda n: f"Session {n}")
+    starts_at = factory.LazyFunction(_hour_from_now)
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=1))
+
+
+class PresenceEventFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.PresenceEvent"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    person = factory.SubFactory(PersonFactory, institution=factory.SelfAttribute("..institution"))
+    direction = "in"
+    occurred_at = factory.LazyFunction(_hour_from_now)
+    source = "manual"
+
+
+class AttendanceRecordFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.AttendanceRecord"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    session = factory.SubFactory(SessionFactory, institution=factory.SelfAttribute("..institution"))
+    person = factory.SubFactory(PersonFactory, institution=factory.SelfAttribute("..institution"))
+    status = "pending"
+
+
+class RecordChangeFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.RecordChange"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    record = factory.SubFactory(
+        AttendanceRecordFactory, institution=factory.SelfAttribute("..institution")
+    )
+    changed_by = "system"
+    kind = "computed"
+    status_after = "pending"
+    why = "test"
+
+
+class ExcuseFactory(TenantOwnedFactory):
+    class Meta:
+        model = "attendance.Excuse"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    person = factory.SubFactory(PersonFactory, institution=factory.SelfAttribute("..institution"))
+    starts_at = factory.LazyFunction(lambda: _hour_from_now(-24))
+    ends_at = factory.LazyFunction(lambda: _hour_from_now(24))
+    reason = "Ill"

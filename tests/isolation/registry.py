@@ -12,7 +12,34 @@ from django.db.models import Model
 
 from accounts.models import APIKey, Membership, Person, Unit
 from accounts.services import api_key_create
-from tests.factories import MembershipFactory, PersonFactory, UnitFactory, UserFactory
+from attendance.models import (
+    AttendanceRecord,
+    AttendanceRule,
+    AttendanceSettings,
+    Camera,
+    Excuse,
+    Holiday,
+    PresenceEvent,
+    RecordChange,
+    Session,
+    SessionSchedule,
+)
+from tests.factories import (
+    AttendanceRecordFactory,
+    AttendanceRuleFactory,
+    AttendanceSettingsFactory,
+    CameraFactory,
+    ExcuseFactory,
+    HolidayFactory,
+    MembershipFactory,
+    PersonFactory,
+    PresenceEventFactory,
+    RecordChangeFactory,
+    SessionFactory,
+    SessionScheduleFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 # model -> function(tenant) creating one row of that model in the tenant's institution
 ROW_MAKERS: dict[type[Model], Callable] = {
@@ -20,6 +47,28 @@ ROW_MAKERS: dict[type[Model], Callable] = {
     Unit: lambda t: UnitFactory(institution=t.institution),
     Person: lambda t: PersonFactory(institution=t.institution, units=[t.unit]),
     APIKey: lambda t: api_key_create(institution=t.institution, name="probe", role="viewer")[0],
+    # attendance
+    Camera: lambda t: CameraFactory(institution=t.institution),
+    AttendanceRule: lambda t: AttendanceRuleFactory(institution=t.institution),
+    AttendanceSettings: lambda t: AttendanceSettingsFactory(institution=t.institution),
+    SessionSchedule: lambda t: SessionScheduleFactory(institution=t.institution, unit=t.unit),
+    Holiday: lambda t: HolidayFactory(institution=t.institution),
+    Session: lambda t: SessionFactory(institution=t.institution, unit=t.unit),
+    PresenceEvent: lambda t: PresenceEventFactory(institution=t.institution, person=t.people[0]),
+    AttendanceRecord: lambda t: AttendanceRecordFactory(
+        institution=t.institution,
+        session=SessionFactory(institution=t.institution, unit=t.unit),
+        person=t.people[0],
+    ),
+    RecordChange: lambda t: RecordChangeFactory(
+        institution=t.institution,
+        record=AttendanceRecordFactory(
+            institution=t.institution,
+            session=SessionFactory(institution=t.institution, unit=t.unit),
+            person=t.people[0],
+        ),
+    ),
+    Excuse: lambda t: ExcuseFactory(institution=t.institution, person=t.people[0]),
 }
 
 # API route basename -> (model, payload(tenant) for a create that must not land in the tenant
@@ -38,4 +87,50 @@ API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
         },
     ),
     "api-key": (APIKey, lambda t: {"name": "door", "role": "viewer"}),
+    # attendance
+    "attendance-camera": (Camera, lambda t: {"name": "Gate", "units": [t.unit.pk]}),
+    "attendance-rule": (AttendanceRule, lambda t: {"name": "Strict", "units": [t.unit.pk]}),
+    "attendance-schedule": (
+        SessionSchedule,
+        lambda t: {
+            "unit": t.unit.pk,
+            "title": "Maths",
+            "weekdays": [0],
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "valid_from": "2026-01-05",
+            "valid_until": "2026-03-27",
+        },
+    ),
+    "attendance-holiday": (
+        Holiday,
+        lambda t: {"name": "Closed", "starts_on": "2026-12-24", "ends_on": "2026-12-26"},
+    ),
+    "attendance-session": (
+        Session,
+        lambda t: {
+            "unit": t.unit.pk,
+            "title": "Maths",
+            "starts_at": "2026-03-02T09:00:00Z",
+            "ends_at": "2026-03-02T10:00:00Z",
+        },
+    ),
+    "attendance-event": (
+        PresenceEvent,
+        lambda t: {
+            "person": t.people[0].pk,
+            "occurred_at": "2026-03-02T09:00:00Z",
+            "direction": "in",
+        },
+    ),
+    "attendance-record": (AttendanceRecord, None),
+    "attendance-excuse": (
+        Excuse,
+        lambda t: {
+            "person": t.people[0].pk,
+            "starts_at": "2026-03-02T00:00:00Z",
+            "ends_at": "2026-03-03T00:00:00Z",
+            "reason": "Ill",
+        },
+    ),
 }

@@ -1,0 +1,557 @@
+"""Admin for registrars: cameras, rules, schedules, sessions, events, records (with history).
+
+Writes that carry rules (overrides, excuses, event removal, finalising) go through the services,
+so the admin audits and recomputes exactly like the API. Pages show times in the institution's
+time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.admin_scoping import TenantAdmin
+from accounts.roles import Capability
+from attendance import services
+from attendance.engine import RuleParams
+from attendance.models import (
+    OVERRIDE_STATUSES,
+    AttendanceRecord,
+    AttendanceRule,
+    AttendanceSettings,
+    Camera,
+    Excuse,
+    Holiday,
+    PresenceEvent,
+    RecordChange,
+    Session,
+    SessionSchedule,
+    Status,
+)
+
+
+class AttendanceAdmin(TenantAdmin):
+    """Attendance pages: registrars change, everyone with VIEW reads; local times."""
+
+    view_capability = Capability.VIEW
+    change_capability = Capability.MANAGE_ATTENDANCE
+
+    def _in_local_time(self, request: HttpRequest, view, *args, **kwargs):
+        institution = getattr(request, "institution", None)
+        zone = institution.tzinfo if institution is not None else timezone.get_current_timezone()
+        with timezone.override(zone):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._in_local_time(request, super().changelist_view, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._in_local_time(
+            request, super().changeform_view, object_id, form_url, extra_context
+        )
+
+    def actor(self, request: HttpRequest):
+        return getattr(request, "actor", None)
+
+
+class ServiceSavesAdmin(AttendanceAdmin):
+    """Adding and changing go through the services, which also write the many-to-many fields
+    (so the admin regenerates, recomputes and validates exactly like the API)."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def create(self, request: HttpRequest, values: dict):
+        raise NotImplementedError
+
+    def update(self, request: HttpRequest, obj, values: dict):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        names = [name for name in self.service_fields if name in form.cleaned_data]
+        try:
+            if change:
+                values = {n: form.cleaned_data[n] for n in names if n in form.changed_data}
+                saved = self.update(request, self.model.objects.get(pk=obj.pk), values)
+            else:
+                saved = self.create(request, {n: form.cleaned_data[n] for n in names})
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+            return
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        for formset in formsets:  # many-to-many fields were written by the service
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(Camera)
+class CameraAdmin(AttendanceAdmin):
+    list_display = ["name", "room", "role", "entering_direction", "debounce_seconds", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["name", "room"]
+    filter_horizontal = ["units"]
+    fields = [
+        "name",
+        "room",
+        "role",
+        "entering_direction",
+        "debounce_seconds",
+        "units",
+        "is_active",
+    ]
+
+    def delete_model(self, request, obj) -> None:
+        services.camera_delete(camera=obj)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = AttendanceRule
+        fields = ["name", "units", *RuleParams.field_names()]
+
+    def clean_units(self):
+        units = self.cleaned_data.get("units") or []
+        others = AttendanceRule.objects.filter(units__in=units)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        taken = sorted({unit.code for rule in others for unit in rule.units.all() if unit in units})
+        if taken:
+            raise ValidationError(f"Already following another rule: {', '.join(taken)}.")
+        return units
+
+
+@admin.register(AttendanceRule)
+class AttendanceRuleAdmin(AttendanceAdmin):
+    form = RuleForm
+    list_display = [
+        "name",
+        "entry_window_minutes",
+        "late_grace_minutes",
+        "early_exit_grace_minutes",
+        "minimum_presence_minutes",
+        "full_attendance_minutes",
+        "presence_counting",
+        "direction_mode",
+        "finalise_after_minutes",
+    ]
+    search_fields = ["name"]
+    filter_horizontal = ["units"]
+    fieldsets = [
+        (None, {"fields": ["name", "units"]}),
+        (
+            "Windows and graces (minutes; docs/ATTENDANCE_RULES.md)",
+            {
+                "fields": [
+                    "entry_window_minutes",
+                    "exit_window_minutes",
+                    "late_grace_minutes",
+                    "early_exit_grace_minutes",
+                ]
+            },
+        ),
+        (
+            "Presence",
+            {
+                "fields": [
+                    "minimum_presence_minutes",
+                    "full_attendance_minutes",
+                    "presence_counting",
+                    "direction_mode",
+                ]
+            },
+        ),
+        (
+            "Finalisation and lateness",
+            {
+                "fields": [
+                    "finalise_after_minutes",
+                    "lateness_flag_count",
+                    "lateness_flag_period_days",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(AttendanceSettings)
+class AttendanceSettingsAdmin(AttendanceAdmin):
+    change_capability = Capability.MANAGE_SETTINGS
+    list_display = ["institution", "default_rule", "notify_absences", "absence_contact_email"]
+    fields = ["default_rule", "notify_absences", "absence_contact_email"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # one row per institution, created on first use
+
+    def changelist_view(self, request, extra_context=None):
+        if getattr(request, "institution", None) is not None:
+            services.attendance_settings_get(institution=request.institution)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            services.attendance_settings_update(
+                institution=obj.institution,
+                **{name: form.cleaned_data[name] for name in self.fields},
+            )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+
+
+@admin.register(SessionSchedule)
+class SessionScheduleAdmin(ServiceSavesAdmin):
+    list_display = [
+        "title",
+        "unit",
+        "weekdays",
+        "start_time",
+        "end_time",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    ]
+    list_filter = ["is_active", "unit"]
+    search_fields = ["title", "room"]
+    filter_horizontal = ["cameras"]
+    actions = ["generate_two_weeks"]
+    fields = service_fields = (
+        "unit",
+        "title",
+        "room",
+        "cameras",
+        "rule",
+        "weekdays",
+        "start_time",
+        "end_time",
+        "valid_from",
+        "valid_until",
+        "is_active",
+    )
+
+    def create(self, request, values):
+        cameras = values.pop("cameras", [])
+        return services.schedule_create(institution=request.institution, cameras=cameras, **values)
+
+    def update(self, request, obj, values):
+        cameras = values.pop("cameras", None)
+        return services.schedule_update(schedule=obj, cameras=cameras, **values)
+
+    @admin.action(description="Generate the next two weeks of sessions")
+    def generate_two_weeks(self, request, queryset) -> None:
+        created = 0
+        for schedule in queryset:
+            today = timezone.localdate(timezone=schedule.institution.tzinfo)
+            created += len(
+                services.sessions_generate(
+                    schedule=schedule, start=today, end=today + timedelta(days=14)
+                )
+            )
+        self.message_user(request, f"{created} session(s) created.")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ServiceSavesAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    search_fields = ["name"]
+    date_hierarchy = "starts_on"
+    fields = service_fields = ("name", "starts_on", "ends_on")
+
+    def create(self, request, values):
+        return services.holiday_create(institution=request.institution, **values)
+
+    def update(self, request, obj, values):
+        return services.holiday_update(holiday=obj, **values)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Shown to whoever may view the parent page (members have roles, not Django permissions)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        actor = getattr(request, "actor", None)
+        return request.user.is_superuser or (actor is not None and actor.can(Capability.VIEW))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordInline(ReadOnlyInline):
+    model = AttendanceRecord
+    fields = ["person", "status", "first_in", "last_out", "minutes_present", "reason"]
+    readonly_fields = fields
+    show_change_link = True
+    ordering = ["person__last_name", "person__first_name"]
+
+
+@admin.register(Session)
+class SessionAdmin(ServiceSavesAdmin):
+    list_display = ["title", "unit", "starts_at", "ends_at", "room", "state"]
+    list_filter = ["state", "unit"]
+    search_fields = ["title", "room", "unit__code"]
+    date_hierarchy = "starts_at"
+    filter_horizontal = ["cameras"]
+    readonly_fields = ["state", "schedule", "finalised_at", "absence_notice_sent_at"]
+    fields = [
+        "unit",
+        "title",
+        "room",
+        "cameras",
+        "starts_at",
+        "ends_at",
+        "rule",
+        *readonly_fields,
+    ]
+    service_fields = ("unit", "title", "room", "cameras", "starts_at", "ends_at", "rule")
+    inlines = [RecordInline]
+    actions = ["finalise", "recompute"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_finalised:  # history: only the title and room change
+            readonly += ["unit", "cameras", "starts_at", "ends_at", "rule"]
+        return readonly
+
+    def create(self, request, values):
+        cameras = list(values.pop("cameras", [])) or None  # none chosen: the unit's cameras
+        return services.session_create(institution=request.institution, cameras=cameras, **values)
+
+    def update(self, request, obj, values):
+        cameras = values.pop("cameras", None)
+        return services.session_update(
+            session=obj, actor=self.actor(request), cameras=cameras, **values
+        )
+
+    @admin.action(description="Finalise now (no-shows become absent)")
+    def finalise(self, request, queryset) -> None:
+        done = sum(
+            services.session_finalise(session=session, actor=self.actor(request)) is not None
+            for session in queryset
+        )
+        self.message_user(request, f"{done} session(s) finalised.")
+
+    @admin.action(description="Recompute records (counting late data)")
+    def recompute(self, request, queryset) -> None:
+        for session in queryset:
+            services.session_recompute(session=session, actor=self.actor(request))
+        self.message_user(request, f"{queryset.count()} session(s) recomputed.")
+
+    def delete_model(self, request, obj) -> None:
+        services.session_delete(session=obj)
+
+
+@admin.register(PresenceEvent)
+class PresenceEventAdmin(AttendanceAdmin):
+    """Events are append-only: they are read here; a wrong one is deleted (and recomputed)."""
+
+    list_display = [
+        "occurred_at",
+        "person",
+        "direction",
+        "camera",
+        "source",
+        "confidence",
+        "recorded_by",
+    ]
+    list_filter = ["source", "direction", "camera"]
+    search_fields = ["person__external_id", "person__last_name", "idempotency_key", "source_ref"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["person", "camera"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        services.event_delete(event=obj, actor=self.actor(request), reason="deleted in the admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for event in queryset:
+            self.delete_model(request, event)
+
+
+class RecordChangeInline(ReadOnlyInline):
+    """The record's history: every status change, who, when, before, after and why."""
+
+    model = RecordChange
+    fields = ["changed_at", "changed_by", "kind", "status_before", "status_after", "why"]
+    readonly_fields = fields
+    ordering = ["-changed_at", "-id"]
+    verbose_name_plural = "History (every status change)"
+
+
+class RecordOverrideForm(forms.ModelForm):
+    override_status = forms.ChoiceField(
+        choices=[
+            ("", "(none: computed status)"),
+            *[(s, Status(s).label) for s in OVERRIDE_STATUSES],
+        ],
+        required=False,
+        label="Manual status",
+    )
+    change_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Why the manual status is set or cleared (required; it is audited).",
+    )
+
+    class Meta:
+        model = AttendanceRecord
+        fields = ["override_status"]
+
+    def clean(self):
+        data = super().clean()
+        if "override_status" in self.changed_data and not data.get("change_reason", "").strip():
+            self.add_error("change_reason", "Say why (it is audited).")
+        return data
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(AttendanceAdmin):
+    form = RecordOverrideForm
+    list_display = [
+        "person",
+        "session",
+        "status",
+        "minutes_present",
+        "first_in",
+        "last_out",
+        "is_overridden",
+        "is_final",
+    ]
+    list_filter = ["status", "is_final", "arrived_late", "left_early", "session__unit"]
+    search_fields = ["person__external_id", "person__last_name", "session__title"]
+    list_select_related = ["person", "session"]
+    readonly_fields = [
+        "session",
+        "person",
+        "status",
+        "reason_text",
+        "computed_status",
+        "computed_reason",
+        "first_in",
+        "last_out",
+        "minutes_present",
+        "flags",
+        "rule_used",
+        "excuse",
+        "override_reason",
+        "overridden_by",
+        "overridden_at",
+        "is_final",
+        "computed_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["session", "person", "status", "reason_text", "flags"]}),
+        (
+            "Presence",
+            {"fields": ["first_in", "last_out", "minutes_present", "rule_used", "excuse"]},
+        ),
+        ("Computed", {"fields": ["computed_status", "computed_reason", "computed_at", "is_final"]}),
+        (
+            "Manual status",
+            {
+                "fields": [
+                    "override_status",
+                    "change_reason",
+                    "override_reason",
+                    "overridden_by",
+                    "overridden_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [RecordChangeInline]
+
+    @admin.display(boolean=True, description="Manual")
+    def is_overridden(self, obj: AttendanceRecord) -> bool:
+        return obj.is_overridden
+
+    @admin.display(description="Reason")
+    def reason_text(self, obj: AttendanceRecord) -> str:
+        return format_html("<p>{}</p>", obj.reason)
+
+    @admin.display(description="Rule used")
+    def rule_used(self, obj: AttendanceRecord) -> str:
+        return obj.rule_snapshot.get("name", "")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "override_status" not in form.changed_data:
+            return
+        wanted = form.cleaned_data["override_status"]
+        reason = form.cleaned_data["change_reason"]
+        record = AttendanceRecord.objects.get(pk=obj.pk)
+        try:
+            if wanted:
+                services.record_override(
+                    record=record, status=wanted, reason=reason, actor=self.actor(request)
+                )
+            elif record.override_status:
+                services.record_override_clear(
+                    record=record, reason=reason, actor=self.actor(request)
+                )
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+
+
+@admin.register(Excuse)
+class ExcuseAdmin(AttendanceAdmin):
+    list_display = ["person", "starts_at", "ends_at", "reason", "recorded_by"]
+    search_fields = ["person__external_id", "person__last_name", "reason"]
+    date_hierarchy = "starts_at"
+    fields = ["person", "starts_at", "ends_at", "reason", "document", "recorded_by"]
+    readonly_fields = ["recorded_by"]
+    autocomplete_fields = ["person"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        values = {
+            name: form.cleaned_data[name] for name in ["person", "starts_at", "ends_at", "reason"]
+        }
+        document = form.cleaned_data.get("document")
+        if document is False:  # "clear" ticked
+            values["document"] = ""
+        elif "document" in form.changed_data and document:
+            values["document"] = document
+        if change:
+            updated = services.excuse_update(
+                excuse=Excuse.objects.get(pk=obj.pk), actor=self.actor(request), **values
+            )
+            obj.pk = updated.pk
+        else:
+            created = services.excuse_create(
+                institution=request.institution, actor=self.actor(request), **values
+            )
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj) -> None:
+        services.excuse_delete(excuse=obj, actor=self.actor(request))
+
+    def delete_queryset(self, request, queryset) -> None:
+        for excuse in queryset:
+            self.delete_model(request, excuse)

@@ -1,0 +1,76 @@
+"""Attendance pages: the sessions around today and a roster with reasons, per role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from accounts.tenancy import tenant_scope
+from attendance import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today_session(tenant_a):
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
+    with tenant_scope(tenant_a.institution):
+        session = services.session_create(
+            institution=tenant_a.institution,
+            unit=tenant_a.unit,
+            title="Chemistry",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+        services.events_ingest(
+            institution=tenant_a.institution,
+            rows=[
+                {
+                    "person": tenant_a.people[0].pk,
+                    "occurred_at": start + timedelta(minutes=9),
+                    "direction": "in",
+                },
+            ],
+        )
+        services.session_finalise(session=session)
+    return session
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_instructor_sees_the_week_and_a_roster_with_reasons(tenant_a, today_session) -> None:
+    client = browser(tenant_a.user(Role.INSTRUCTOR))
+    listing = client.get(reverse("attendance-sessions"))
+    assert listing.status_code == 200
+    assert "Chemistry" in listing.content.decode()
+    roster = client.get(reverse("attendance-session", args=[today_session.pk]))
+    text = roster.content.decode()
+    assert roster.status_code == 200
+    assert "grace 5 min: late" in text
+    assert "absent" in text
+    download = client.get(
+        reverse("attendance-report-roster"), {"session": today_session.pk, "export": "csv"}
+    )
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
+
+
+def test_other_units_sessions_are_not_found(tenant_a, tenant_b, today_session) -> None:
+    with tenant_scope(tenant_a.institution):
+        services.session_update(session=today_session, title="Chemistry (moved)")
+    other = browser(tenant_b.user(Role.ADMIN))
+    assert other.get(reverse("attendance-session", args=[today_session.pk])).status_code == 404
+    assert "Chemistry" not in other.get(reverse("attendance-sessions")).content.decode()
+
+
+def test_pages_need_a_sign_in(today_session) -> None:
+    response = Client().get(reverse("attendance-sessions"))
+    assert response.status_code == 302 and "/login/" in response["Location"]
