@@ -5,7 +5,6 @@ from accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path(
         "login/",
         auth_views.LoginView.as_view(

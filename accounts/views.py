@@ -1,26 +1,17 @@
-"""Pages: sign in and out, the institution switcher, the dashboard."""
+"""Pages: sign in and out and the institution switcher (the dashboard is gaitportal.views)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.dashboard import dashboard_summary
 from accounts.middleware import SESSION_INSTITUTION_KEY
 from accounts.tenant_resolution import resolve_user_membership
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {}
-    if request.institution is not None:
-        context["summary"] = dashboard_summary(actor=request.actor)
-    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

@@ -86,3 +86,17 @@ def excuse_list(*, actor: Actor) -> QuerySet[Excuse]:
     if not actor.sees_all_units:
         excuses = excuses.filter(person__in=account_selectors.person_list(actor=actor))
     return excuses.select_related("person")
+
+
+def status_totals(*, actor: Actor, since, until) -> dict[str, int]:
+    """How many records of the actor's sessions in [since, until) have each status."""
+    rows = (
+        record_list(actor=actor)
+        .filter(session__starts_at__gte=since, session__starts_at__lt=until)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    totals = dict.fromkeys(Status.values, 0)
+    totals.update({row["status"]: row["n"] for row in rows})
+    return totals

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from gaitportal.api.root import APIRootView
+from gaitportal.views import dashboard
 
 api_v1 = [
     path("", APIRootView.as_view(), name="api-root"),
@@ -23,6 +24,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("attendance/", include("attendance.urls")),
+    path("dashboard/", dashboard, name="dashboard"),
     path("", include("accounts.urls")),
 ]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Institution, Membership, Person, Unit, User
@@ -85,10 +88,6 @@ class PersonFactory(TenantOwnedFactory):
 
 
 # Attendance (appended by the attendance issue)
-
-from datetime import time, timedelta  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
 
 
 def _hour_from_now(hours: int = 1):

@@ -9,6 +9,7 @@ class APIRootView(APIView):
     """Where to start: the schema, the interactive docs and how to authenticate."""
 
     permission_classes = [AllowAny]
+    schema = None  # a signpost, not part of the API contract
 
     def get(self, request: Request) -> Response:
         return Response(

@@ -178,6 +178,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AttendanceStatusEnum": "attendance.models.records.Status",
+        "WalkingDirectionEnum": "attendance.models.cameras.WalkingDirection",
+        "CameraRoleEnum": "attendance.models.cameras.Camera.Role",
+        "MemberRoleEnum": "accounts.roles.Role",
+    },
 }
 
 # Gait engine

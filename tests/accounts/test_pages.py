@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -72,3 +74,8 @@ def test_seed_demo_is_idempotent() -> None:
     assert counts[0] == 2 and counts[1] > 0
     client = Client()
     assert client.login(username="northfield-registrar", password="gaitportal-demo")
+    html = client.get(reverse("dashboard")).content.decode()
+    totals = html.split('id="attendance-totals"')[1].split("</section>")[0]
+    shown = dict(re.findall(r'status-(\w+)"><span class="figure">(\d+)<', totals))
+    # the demo week shows every status
+    assert all(int(shown[status]) > 0 for status in ("present", "late", "absent", "excused"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from accounts.demo import DEMO_PASSWORD, seed_accounts_demo
+from accounts.demo import DEMO_INSTITUTIONS, DEMO_PASSWORD, seed_accounts_demo
+from accounts.models import Institution
+from attendance.demo import seed_attendance_demo
 
 
 class Command(BaseCommand):
@@ -12,6 +14,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         logins = seed_accounts_demo()
+        for spec in DEMO_INSTITUTIONS:
+            institution = Institution.objects.get(slug=spec.slug)
+            held = seed_attendance_demo(institution=institution)
+            self.stdout.write(
+                f"{institution.name}: {held['sessions']} sessions, {held['records']} records "
+                f"({', '.join(f'{n} {s}' for s, n in sorted(held['statuses'].items()))})"
+            )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at /login/ with:"))
         width = max(len(username) for username, _, _ in logins)
         for username, institution, role in logins:
