@@ -32,9 +32,7 @@ JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(COCO17_JOINTS)}
 
 # Index of each joint's mirror image (left <-> right); used by flips and left/right swaps.
 FLIP_INDEX: tuple[int, ...] = tuple(
-    JOINT_INDEX[
-        name.replace("left_", "@").replace("right_", "left_").replace("@", "right_")
-    ]
+    JOINT_INDEX[name.replace("left_", "@").replace("right_", "left_").replace("@", "right_")]
     for name in COCO17_JOINTS
 )
 
