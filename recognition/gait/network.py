@@ -58,9 +58,9 @@ def spatial_adjacency(root: int = 0) -> np.ndarray:
 @dataclass
 class NetworkConfig:
     embedding_dim: int = 128
-    branch_channels: tuple[int, ...] = (24, 32)
-    main_channels: tuple[int, ...] = (96, 128, 128, 192)
-    main_strides: tuple[int, ...] = (1, 2, 1, 2)
+    branch_channels: tuple[int, ...] = (16, 24)
+    main_channels: tuple[int, ...] = (72, 128, 128, 256)
+    main_strides: tuple[int, ...] = (2, 1, 2, 1)
     reduction: int = 4
     temporal_kernel: int = 9
     dropout: float = 0.1
