@@ -246,11 +246,14 @@ def train(
     resume: str | Path | None = None,
     progress: bool = True,
     choose_operating_threshold: bool = True,
+    stop_after: int | None = None,
 ) -> Path:
     """Train on synthetic walkers; write the checkpoint to ``out_path`` and return the path.
 
     With ``resume``, the config, weights, optimizer, schedule and RNG states come from that
     checkpoint and training continues to ``config.steps`` (a larger ``steps`` may be passed).
+    ``stop_after``: stop after this many steps of this run and save a resumable checkpoint
+    (a time-boxed session); the run is finished by resuming it.
     """
     _tune_allocator()
     out_path = Path(out_path)
@@ -296,7 +299,7 @@ def train(
     pool = SyntheticPool(config)
     spec = input_spec(fps=config.fps, clip_length=config.clip_length)
 
-    def snapshot(final: bool = False, threshold=None, metrics=None) -> dict:
+    def snapshot(threshold=None, metrics=None) -> dict:
         training = {
             "config": config.to_dict(),
             "step": step,
@@ -314,7 +317,8 @@ def train(
     started = time.monotonic()
     bar = _progress(config.steps, step, progress, "gait training")
     running = None
-    while step < config.steps:
+    stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
+    while step < stop_at:
         pool.update(step // config.refresh_every)
         clips, labels = sample_batch(
             pool.walks,
@@ -340,6 +344,9 @@ def train(
             save_checkpoint(snapshot(), out_path)
     bar.close()
     elapsed = time.monotonic() - started
+    if step < config.steps:  # interrupted on purpose: save the state, no threshold yet
+        save_checkpoint(snapshot(), out_path)
+        return out_path
 
     threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
     if choose_operating_threshold and config.validation_people >= 2:
@@ -347,7 +354,7 @@ def train(
         embedder = GaitEmbedder(model, input_spec=spec)
         threshold, val = choose_threshold(embedder, config.validation_people, seed=config.seed)
         metrics.update(val)
-    save_checkpoint(snapshot(final=True, threshold=threshold, metrics=metrics), out_path)
+    save_checkpoint(snapshot(threshold=threshold, metrics=metrics), out_path)
     return out_path
 
 
