@@ -20,10 +20,25 @@ import numpy as np
 from scipy.signal import savgol_filter
 
 MP_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
-NAMES = (
-    "nose l_eye r_eye l_ear r_ear l_sho r_sho l_elb r_elb l_wri r_wri "
-    "l_hip r_hip l_kne r_kne l_ank r_ank"
-).split()
+NAMES = [
+    "nose",
+    "l_eye",
+    "r_eye",
+    "l_ear",
+    "r_ear",
+    "l_sho",
+    "r_sho",
+    "l_elb",
+    "r_elb",
+    "l_wri",
+    "r_wri",
+    "l_hip",
+    "r_hip",
+    "l_kne",
+    "r_kne",
+    "l_ank",
+    "r_ank",
+]
 
 
 def run_mediapipe(path: str) -> np.ndarray:
@@ -75,7 +90,10 @@ def main(paths: list[str]) -> None:
             cross = np.linalg.norm(xy[1:, a] - xy[:-1, b], axis=1)
             gap = np.linalg.norm(xy[:-1, a] - xy[:-1, b], axis=1)
             swaps.append(np.mean((cross < 0.5 * same) & (gap > 0.05)))
-        seg = lambda i, j: np.median(np.linalg.norm(xy[:, i] - xy[:, j], axis=1))  # noqa: E731
+
+        def seg(i, j, xy=xy):
+            return np.median(np.linalg.norm(xy[:, i] - xy[:, j], axis=1))
+
         thigh = (seg(11, 13) + seg(12, 14)) / 2
         shank = (seg(13, 15) + seg(14, 16)) / 2
         uarm = (seg(5, 7) + seg(6, 8)) / 2
