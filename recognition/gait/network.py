@@ -59,12 +59,17 @@ def spatial_adjacency(root: int = 0) -> np.ndarray:
 class NetworkConfig:
     embedding_dim: int = 128
     branch_channels: tuple[int, ...] = (16, 24)
-    main_channels: tuple[int, ...] = (72, 128, 128, 256)
+    main_channels: tuple[int, ...] = (64, 128, 128, 192)
     main_strides: tuple[int, ...] = (2, 1, 2, 1)
+    branch_stride: int = 1  # temporal stride of the last branch block
     reduction: int = 4
     temporal_kernel: int = 9
     dropout: float = 0.1
     use_confidence: bool = False
+    joint_bn: bool = True
+    adaptive_graph: bool = True
+    head: str = "joints"  # "joints": per-joint features -> linear; "pool": average over joints
+    head_channels: int = 48
     branches: tuple[str, ...] = ("joint", "velocity", "bone")
     extra: dict = field(default_factory=dict)
 
@@ -85,32 +90,43 @@ class NetworkConfig:
 
 
 class GraphConv(nn.Module):
-    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor) -> None:
+    """Spatial graph convolution: sum over partitions k of A_k-weighted neighbour features.
+
+    A_k is the fixed skeleton partition times a learned edge importance; with ``adaptive``, a
+    learned dense offset (2s-AGCN's B_k, initialised at zero) lets distant joints (a wrist and
+    the opposite ankle) exchange information within one layer.
+    """
+
+    def __init__(self, c_in: int, c_out: int, adjacency: torch.Tensor, adaptive: bool = False):
         super().__init__()
         self.k = adjacency.shape[0]
         self.register_buffer("adjacency", adjacency, persistent=False)
         self.importance = nn.Parameter(torch.ones_like(adjacency))
+        self.offset = nn.Parameter(torch.zeros_like(adjacency)) if adaptive else None
         self.conv = nn.Conv2d(c_in, c_out * self.k, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, C, T, V]
         b, _, t, v = x.shape
         y = self.conv(x).view(b, self.k, -1, t, v)
-        return torch.einsum("bkctv,kvw->bctw", y, self.adjacency * self.importance)
+        a = self.adjacency * self.importance
+        if self.offset is not None:
+            a = a + self.offset
+        return torch.einsum("bkctv,kvw->bctw", y, a)
 
 
 class SpatialBlock(nn.Module):
     """Graph convolution with a residual; bottleneck when ``reduction`` > 1."""
 
-    def __init__(self, c_in, c_out, adjacency, reduction: int = 1) -> None:
+    def __init__(self, c_in, c_out, adjacency, reduction: int = 1, adaptive: bool = False):
         super().__init__()
         mid = max(8, c_out // reduction)
         if reduction > 1:
             self.down = nn.Sequential(nn.Conv2d(c_in, mid, 1), nn.BatchNorm2d(mid), nn.ReLU())
-            self.gcn = GraphConv(mid, mid, adjacency)
+            self.gcn = GraphConv(mid, mid, adjacency, adaptive)
             self.up = nn.Sequential(nn.BatchNorm2d(mid), nn.ReLU(), nn.Conv2d(mid, c_out, 1))
         else:
             self.down = nn.Identity()
-            self.gcn = GraphConv(c_in, c_out, adjacency)
+            self.gcn = GraphConv(c_in, c_out, adjacency, adaptive)
             self.up = nn.Identity()
         self.bn = nn.BatchNorm2d(c_out)
         self.residual = (
@@ -147,10 +163,28 @@ class TemporalBlock(nn.Module):
         return F.relu(self.body(x) + self.residual(x))
 
 
-class ResGCNModule(nn.Module):
-    def __init__(self, c_in, c_out, adjacency, kernel, stride=1, reduction=1) -> None:
+class JointBatchNorm(nn.Module):
+    """Batch norm with its own statistics and affine parameters per joint and channel.
+
+    ST-GCN's ``data_bn``: besides scaling inputs whose spread differs from joint to joint (an
+    ankle moves much more than a shoulder), it is what tells otherwise weight-shared graph
+    convolutions which joint is which.
+    """
+
+    def __init__(self, channels: int, joints: int = NUM_JOINTS) -> None:
         super().__init__()
-        self.spatial = SpatialBlock(c_in, c_out, adjacency, reduction)
+        self.bn = nn.BatchNorm1d(channels * joints)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, C, T, V]
+        b, c, t, v = x.shape
+        y = self.bn(x.permute(0, 3, 1, 2).reshape(b, v * c, t))
+        return y.view(b, v, c, t).permute(0, 2, 3, 1).contiguous()
+
+
+class ResGCNModule(nn.Module):
+    def __init__(self, c_in, c_out, adjacency, kernel, stride=1, reduction=1, adaptive=False):
+        super().__init__()
+        self.spatial = SpatialBlock(c_in, c_out, adjacency, reduction, adaptive)
         self.temporal = TemporalBlock(c_out, kernel, stride, reduction)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -205,22 +239,35 @@ class GaitGraphNet(nn.Module):
                     ResGCNModule(prev, c, adjacency, k, 1, 1 if i == 0 else config.reduction)
                 )
                 prev = c
-            self.branches.append(nn.Sequential(nn.BatchNorm2d(c_in), *layers))
+            norm = JointBatchNorm(c_in) if config.joint_bn else nn.BatchNorm2d(c_in)
+            self.branches.append(nn.Sequential(norm, *layers))
         prev = config.branch_channels[-1] * len(config.branches)
         main = []
         for c, s in zip(config.main_channels, config.main_strides, strict=True):
-            main.append(ResGCNModule(prev, c, adjacency, k, s, config.reduction))
+            main.append(
+                ResGCNModule(prev, c, adjacency, k, s, config.reduction, config.adaptive_graph)
+            )
             prev = c
         self.main = nn.Sequential(*main)
         self.dropout = nn.Dropout(config.dropout)
-        self.fc = nn.Linear(prev, config.embedding_dim)
+        if config.head == "joints":
+            self.reduce = nn.Sequential(
+                nn.Conv2d(prev, config.head_channels, 1), nn.BatchNorm2d(config.head_channels)
+            )
+            self.fc = nn.Linear(config.head_channels * NUM_JOINTS, config.embedding_dim)
+        elif config.head == "pool":
+            self.reduce = None
+            self.fc = nn.Linear(prev, config.embedding_dim)
+        else:
+            raise ValueError(f"unknown head {config.head!r}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, T, 17, C] normalised keypoints -> [B, embedding_dim] unit vectors."""
         feats = input_features(x, self.config.branches, self.config.use_confidence)
         y = torch.cat([branch(f) for branch, f in zip(self.branches, feats, strict=True)], 1)
         y = self.main(y)
-        y = y.mean(dim=(2, 3))
+        # the "joints" head keeps which joint a feature came from; "pool" averages them away
+        y = self.reduce(y).mean(dim=2).flatten(1) if self.reduce is not None else y.mean((2, 3))
         return F.normalize(self.fc(self.dropout(y)), dim=-1)
 
 

@@ -54,20 +54,21 @@ THRESHOLD_FAR = 0.01
 @dataclass
 class TrainConfig:
     seed: int = 0
-    steps: int = 1000
+    steps: int = 1800
     people: int = 1500  # synthetic people in the pool at any time
     walks_per_person: int = 6
     refresh_every: int = 100  # steps between pool refreshes
     refresh_people: int = 150  # people replaced per refresh
-    batch_people: int = 32
+    batch_people: int = 24
     clips_per_person: int = 4
     clip_length: int = CLIP_LENGTH
     fps: float = MODEL_FPS
     lr: float = 2e-3
     weight_decay: float = 5e-4
-    warmup_steps: int = 50
+    warmup_steps: int = 100
     temperature: float = 0.1
     condition_weights: dict = field(default_factory=lambda: {"nm": 0.5, "bg": 0.25, "cl": 0.25})
+    view_range: tuple[float, float] = (0.0, 360.0)  # camera views drawn uniformly, degrees
     threads: int = 2
     checkpoint_every: int = 100
     validation_people: int = 100
@@ -108,7 +109,7 @@ def synthetic_walks(subject: int, n_walks: int, seed: int, config: TrainConfig) 
     out = []
     for _w in range(n_walks):
         cond = conds[rng.choice(len(conds), p=probs / probs.sum())]
-        view = float(rng.uniform(0.0, 360.0))
+        view = float(rng.uniform(*config.view_range))
         track = walk(person, cond, view, seed=int(rng.integers(1 << 30)))
         out.append(normalize_track(track, fps=config.fps).astype(np.float32))
     return out
