@@ -145,3 +145,35 @@ def default_threshold(checkpoint: str | Path | dict | None = None) -> float:
     if "value" not in threshold:
         raise CheckpointError("checkpoint carries no operating threshold")
     return float(threshold["value"])
+
+
+def checkpoint_summary(ckpt: dict) -> dict:
+    """JSON-friendly metadata of a checkpoint (what models/default.json holds)."""
+    training = ckpt.get("training") or {}
+    params = sum(int(v.numel()) for k, v in ckpt["model_state"].items() if "running" not in k)
+    return {
+        "model_version": ckpt["model_version"],
+        "engine_version": ckpt["engine_version"],
+        "architecture": ckpt["architecture"],
+        "parameters": params,
+        "network": ckpt["network"],
+        "joints": ckpt["joints"],
+        "input": ckpt["input"],
+        "threshold": ckpt.get("threshold"),
+        "metrics": ckpt.get("metrics"),
+        "created": ckpt.get("created"),
+        "parent": ckpt.get("parent"),
+        "training_config": training.get("config"),
+        "training_steps": training.get("step"),
+    }
+
+
+def write_summary(checkpoint_path: str | Path, out_path: str | Path | None = None) -> Path:
+    """Write ``checkpoint_summary`` next to the checkpoint as JSON (``default.pt`` -> ``.json``)."""
+    import json
+
+    checkpoint_path = Path(checkpoint_path)
+    out = Path(out_path) if out_path else checkpoint_path.with_suffix(".json")
+    summary = checkpoint_summary(load_checkpoint(checkpoint_path))
+    out.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return out

@@ -36,9 +36,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
+        from recognition.gait.checkpoint import load_checkpoint, write_summary
+
         started = time.monotonic()
         path = self._fine_tune(opts) if opts["fine_tune"] else self._train(opts)
+        ckpt = load_checkpoint(path)
+        write_summary(path)  # default.pt -> default.json: version, threshold, metrics, config
         self.stdout.write(f"wrote {path} in {time.monotonic() - started:.0f} s")
+        threshold = (ckpt.get("threshold") or {}).get("value")
+        if threshold is not None:
+            self.stdout.write(
+                f"model {ckpt['model_version']}, threshold {threshold:.4f} "
+                f"(FAR {ckpt['threshold'].get('far_target')}), metrics {ckpt.get('metrics')}"
+            )
 
     def _train(self, opts) -> Path:
         from recognition.gait.training import TrainConfig, train
