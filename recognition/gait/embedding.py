@@ -24,12 +24,15 @@ import torch
 from recognition.gait.augment import mirror
 from recognition.gait.checkpoint import (
     DEFAULT_MODEL_PATH,
+    default_threshold,
     load_checkpoint,
     model_from_checkpoint,
 )
 from recognition.gait.network import GaitGraphNet
 from recognition.gait.normalize import normalize_track, to_clips
 from recognition.gait.tracks import PoseTrack
+
+__all__ = ["GaitEmbedder", "cosine_similarity", "default_threshold", "l2_normalize", "search"]
 
 
 def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -213,11 +213,13 @@ def evaluate_embeddings(
     return {"conditions": table, "overall": overall, "open_set": open_set}
 
 
-def _default_loader(path: Path):
+def load_tracks_default(path: Path):
+    """The engine's loader (``extraction.load_tracks``); before that half of the engine is
+    merged, only this package's own NPZ files can be read."""
     try:
         from recognition.gait.extraction import load_tracks
-    except ImportError:  # before the input half is merged: our own NPZ files only
-        if path.suffix.lower() != ".npz":
+    except ImportError:
+        if Path(path).suffix.lower() != ".npz":
             raise
         from recognition.gait.synthetic.dataset import load_npz
 
@@ -225,7 +227,9 @@ def _default_loader(path: Path):
     return load_tracks(path)
 
 
-def _main_walker(tracks):
+def main_walker(tracks):
+    """The one track to score from a loader's result: the contract's ``tracking.main_walker``
+    when several people were found (the longest track before that half is merged)."""
     if not isinstance(tracks, (list, tuple)):
         return tracks
     if not tracks:
@@ -237,6 +241,11 @@ def _main_walker(tracks):
     except ImportError:
         return max(tracks, key=len)
     return main_walker(tracks)
+
+
+def load_walker(path: str | Path, loader: Callable | None = None):
+    """Load a video or keypoint file and return its main walker's PoseTrack."""
+    return main_walker((loader or load_tracks_default)(Path(path)))
 
 
 def evaluate_folder(
@@ -265,7 +274,6 @@ def evaluate_folder(
             raise ValueError(f"pattern needs a named group {group!r}")
     gallery_conditions = set(gallery_conditions)
     probe_conditions = set(probe_conditions)
-    loader = loader or _default_loader
     if threshold is None:
         threshold = getattr(embedder, "threshold", None)
     files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
@@ -283,7 +291,7 @@ def evaluate_folder(
         if cond not in gallery_conditions and cond not in probe_conditions:
             continue
         try:
-            track = _main_walker(loader(path))
+            track = load_walker(path, loader)
             emb = embedder.embed_track(track)
         except (ValueError, OSError) as exc:  # GaitInputError is a ValueError
             skipped.append({"file": str(path), "error": str(exc)})

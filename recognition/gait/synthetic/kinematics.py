@@ -182,8 +182,8 @@ def skeleton_3d(
         "nose": (1.0, -0.15, 0.0),
         "left_eye": (0.85, 0.25, -0.35),
         "right_eye": (0.85, 0.25, 0.35),
-        "left_ear": (0.0, 0.1, -0.85),
-        "right_ear": (0.0, 0.1, 0.85),
+        "left_ear": (0.2, 0.1, -0.85),
+        "right_ear": (0.2, 0.1, 0.85),
     }
     for name, (lx, ly, lz) in local.items():
         px = lx * np.cos(pitch) + ly * np.sin(pitch)

@@ -5,7 +5,8 @@ inter-person spreads reported for healthy adults (stature, segment ratios, caden
 motion) widened a little, because the network is meant to meet real people, not this generator.
 Segment lengths are those of a 2D pose detector's skeleton, not anatomical joint centres: the
 ratios were measured from MediaPipe on real side-view walks (bench/bench_gait_fit_detector_noise.py:
-thigh 0.29, shank 0.30, torso 0.45, nose-to-neck 0.19 of the neck-to-ankle height).
+thigh 0.29, shank 0.30, torso 0.45, nose-to-neck 0.19 of the neck-to-ankle height), and the mean
+normalised pose of real side-view walkers set the neck length, head position and trunk lean.
 """
 
 from __future__ import annotations
@@ -83,14 +84,16 @@ class Person:
         return replace(self, left=left, right=right, **changes)
 
 
-def _curve(rng: np.random.Generator, coeffs, scale_sd, offset_sd, extra_sd) -> AngleCurve:
+def _curve(
+    rng: np.random.Generator, coeffs, scale_sd, offset_sd, extra_sd, offset_mean: float = 0.0
+) -> AngleCurve:
     extra = np.concatenate(
         [rng.normal(0, extra_sd / k, size=2) for k in (1, 2, 3)]
     )  # low harmonics only: they change the shape without adding jitter
     return AngleCurve(
         coeffs=coeffs,
         scale=float(np.clip(rng.normal(1.0, scale_sd), 0.65, 1.4)),
-        offset=float(rng.normal(0.0, offset_sd)),
+        offset=float(rng.normal(offset_mean, offset_sd)),
         extra=extra,
     )
 
@@ -139,7 +142,7 @@ def generate_person(seed: int) -> Person:
 
     toe_off = float(np.clip(rng.normal(0.615, 0.015), 0.57, 0.66))
     base = Side(
-        hip=_curve(rng, HIP_COEFFS, 0.12, 3.5, 2.0),
+        hip=_curve(rng, HIP_COEFFS, 0.12, 3.5, 2.0, offset_mean=-3.0),
         knee=_curve(rng, KNEE_COEFFS, 0.10, 2.5, 2.0),
         ankle=_curve(rng, ANKLE_COEFFS, 0.18, 2.5, 1.5),
         toe_off=toe_off,
@@ -177,7 +180,7 @@ def generate_person(seed: int) -> Person:
         shoulder_width=shoulder_width,
         hip_width=hip_width,
         step_width=float(np.clip(0.5 * hip_width + rng.normal(0.0, 0.025), 0.0, 0.25)),
-        neck=seg(0.095, 0.10),
+        neck=seg(0.125, 0.10),
         head=seg(0.060, 0.08),
         stride_hz=stride_hz,
         right_phase=right_phase,
@@ -187,16 +190,16 @@ def generate_person(seed: int) -> Person:
         pelvic_rotation=float(np.clip(rng.normal(5.0, 2.0), 0.5, 12.0)),
         pelvic_obliquity=float(np.clip(rng.normal(4.0, 1.5), 0.0, 9.0)),
         lateral_sway=float(np.clip(rng.normal(0.022, 0.008), 0.005, 0.05)),
-        trunk_lean=float(rng.normal(4.0, 3.0)),
+        trunk_lean=float(rng.normal(-0.5, 3.0)),
         trunk_lean_mod=float(np.clip(rng.normal(1.5, 0.7), 0.0, 4.0)),
         trunk_side_lean=side_lean,
         counter_rotation=float(rng.uniform(0.3, 1.1)),
         shoulder_tilt=float(rng.normal(0.0, 1.5)),
-        arm_offset=float(rng.normal(2.0, 4.0)),
-        elbow_base=float(np.clip(rng.normal(20.0, 8.0), 4.0, 50.0)),
+        arm_offset=float(rng.normal(-3.0, 4.0)),
+        elbow_base=float(np.clip(rng.normal(12.0, 7.0), 2.0, 45.0)),
         arm_abduction=float(np.clip(rng.normal(8.0, 3.0), 1.0, 18.0)),
         arm_lag=float(rng.uniform(0.0, 0.06)),
         head_pitch=float(rng.normal(6.0, 6.0)),
-        head_forward=float(rng.normal(0.02, 0.012)),
+        head_forward=float(rng.normal(0.03, 0.015)),
         limp=limp,
     )

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         )
 
     def _fine_tune(self, opts) -> Path:
-        from recognition.gait.evaluation import _default_loader, _main_walker
+        from recognition.gait.evaluation import load_walker
         from recognition.gait.training import fine_tune
 
         if not opts["data"]:
@@ -85,7 +85,7 @@ class Command(BaseCommand):
             if m is None:
                 continue
             try:
-                track = _main_walker(_default_loader(path))
+                track = load_walker(path)
             except (ValueError, OSError) as exc:
                 self.stderr.write(f"skipped {path}: {exc}")
                 continue
