@@ -33,8 +33,9 @@ def test_people_differ_and_walks_of_one_person_differ():
     statures = {round(p.stature, 4) for p in people}
     cadences = {round(p.stride_hz, 4) for p in people}
     assert len(statures) == 20 and len(cadences) == 20
-    w1 = walk(people[0], "nm", 90, seed=1, n_frames=60, fps=25)
-    w2 = walk(people[0], "nm", 90, seed=2, n_frames=60, fps=25)
+    # without detector noise: the walk itself differs from day to day
+    w1 = walk(people[0], "nm", 90, seed=1, n_frames=60, fps=25, noise=False)
+    w2 = walk(people[0], "nm", 90, seed=2, n_frames=60, fps=25, noise=False)
     assert not np.allclose(w1.keypoints, w2.keypoints)
 
 
