@@ -1,0 +1,149 @@
+"""Gait embeddings from pose tracks, and fast cosine search.
+
+``GaitEmbedder.embed_track``: resample the track to the model's frame rate, repair and normalise
+it (normalize.py), cut it into overlapping clips, embed every clip, average the L2-normalised
+clip embeddings and re-normalise. Cosine similarity of two embeddings is then their dot product.
+
+Test-time augmentation (``tta=True``, the default): each clip is also embedded mirrored, i.e.
+with x negated AND the left/right joints exchanged (FLIP_INDEX), and the two embeddings are
+averaged. The mirrored clip is a plausible walk (the person seen from the other side of the
+path), so the average does not depend on which way the person crossed the camera. GaitGraph's
+original flip negates x but keeps the joint labels; for a graph network that reads joint
+identities that produces an anatomically impossible body (left limbs drawn on the right), which
+is not a view of anything, so it is not used here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from recognition.gait.augment import mirror
+from recognition.gait.checkpoint import (
+    DEFAULT_MODEL_PATH,
+    default_threshold,
+    load_checkpoint,
+    model_from_checkpoint,
+)
+from recognition.gait.network import GaitGraphNet
+from recognition.gait.normalize import normalize_track, to_clips
+from recognition.gait.tracks import PoseTrack
+
+__all__ = ["GaitEmbedder", "cosine_similarity", "default_threshold", "l2_normalize", "search"]
+
+
+def l2_normalize(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norm = np.linalg.norm(x, axis=axis, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def cosine_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine similarity of vectors [D] or matrices [N, D] x [M, D] -> scalar / [N, M]."""
+    a, b = l2_normalize(a), l2_normalize(b)
+    return a @ b.T if a.ndim == 2 or b.ndim == 2 else np.float32(a @ b)
+
+
+def search(
+    probe: np.ndarray, gallery_matrix: np.ndarray, k: int = 5
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` gallery rows most similar to ``probe``: (indices, scores), best first.
+
+    ``gallery_matrix`` [N, D] must hold L2-normalised float32 rows (as stored); one matrix-vector
+    product and an argpartition, so 100,000 x 128 takes a few milliseconds.
+    """
+    gallery_matrix = np.asarray(gallery_matrix)
+    if gallery_matrix.dtype != np.float32:
+        gallery_matrix = gallery_matrix.astype(np.float32)
+    n = len(gallery_matrix)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    q = l2_normalize(np.asarray(probe, dtype=np.float32).reshape(-1))
+    scores = gallery_matrix @ q
+    k = min(int(k), n)
+    top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+    order = top[np.argsort(-scores[top], kind="stable")]
+    return order, scores[order]
+
+
+class GaitEmbedder:
+    """A loaded gait model that turns pose tracks into 128-d unit vectors."""
+
+    def __init__(
+        self,
+        model: GaitGraphNet,
+        *,
+        input_spec: dict,
+        model_version: str = "unversioned",
+        threshold: float | None = None,
+        tta: bool = True,
+        max_batch: int = 64,
+    ) -> None:
+        self.model = model.eval()
+        self.fps = float(input_spec["fps"])
+        self.clip_length = int(input_spec["clip_length"])
+        self.clip_stride = int(input_spec.get("clip_stride") or self.clip_length // 2)
+        self.min_confidence = float(input_spec["min_confidence"])
+        self.model_version = model_version
+        self.threshold = threshold
+        self.tta = tta
+        self.max_batch = max_batch
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path | dict | None = None, *, tta: bool = True
+    ) -> GaitEmbedder:
+        """Load a checkpoint file (default: the shipped model)."""
+        ckpt = load_checkpoint(DEFAULT_MODEL_PATH if path is None else path)
+        threshold = (ckpt.get("threshold") or {}).get("value")
+        return cls(
+            model_from_checkpoint(ckpt),
+            input_spec=ckpt["input"],
+            model_version=ckpt["model_version"],
+            threshold=None if threshold is None else float(threshold),
+            tta=tta,
+        )
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.model.config.embedding_dim
+
+    def clips(self, track: PoseTrack) -> np.ndarray:
+        """The normalised clips [N, clip_length, 17, 3] the track is embedded from."""
+        seq = normalize_track(track, fps=self.fps, min_confidence=self.min_confidence)
+        return to_clips(seq, self.clip_length, self.clip_stride)
+
+    @torch.inference_mode()
+    def embed_clips(self, clips: np.ndarray) -> np.ndarray:
+        """[N, T, 17, C] normalised clips -> [N, D] unit vectors (with TTA when enabled)."""
+        clips = np.asarray(clips, dtype=np.float32)
+        if self.tta:
+            clips = np.concatenate([clips, np.stack([mirror(c) for c in clips])], 0)
+        out = []
+        for i in range(0, len(clips), self.max_batch):
+            out.append(self.model(torch.from_numpy(clips[i : i + self.max_batch])).numpy())
+        emb = np.concatenate(out, 0)
+        if self.tta:
+            n = len(emb) // 2
+            emb = emb[:n] + emb[n:]
+        return l2_normalize(emb)
+
+    def embed_track(self, track: PoseTrack) -> np.ndarray:
+        """One track -> float32 [D]: mean of its clips' embeddings, L2-normalised."""
+        return self.embed_batch([track])[0]
+
+    def embed_batch(self, tracks: Sequence[PoseTrack]) -> np.ndarray:
+        """Several tracks -> float32 [N, D], their clips embedded in shared forward passes."""
+        if len(tracks) == 0:
+            return np.zeros((0, self.embedding_dim), dtype=np.float32)
+        clips = [self.clips(t) for t in tracks]
+        counts = [len(c) for c in clips]
+        emb = self.embed_clips(np.concatenate(clips, 0))
+        out, start = [], 0
+        for n in counts:
+            out.append(emb[start : start + n].mean(0))
+            start += n
+        return l2_normalize(np.stack(out))

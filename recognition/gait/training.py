@@ -1,0 +1,457 @@
+"""Training the gait network on synthetic walkers (and fine-tuning it on real enrolments).
+
+``train(config)``: supervised contrastive learning (losses.SupConLoss) on batches of
+P people x K clips drawn from a pool of synthetic people; part of the pool is replaced by new
+people every ``refresh_every`` steps so the network sees many more bodies and gaits than fit in
+memory. Conditions and views are mixed in every batch, so the positives of an anchor are mostly
+other conditions and other views of the same person. Everything is drawn from ``seed``: the
+same config gives the same weights (on the same machine and thread count). A checkpoint with
+the full training state is written every ``checkpoint_every`` steps; ``resume`` continues it.
+
+At the end, the operating threshold is chosen on held-out synthetic people (the validation
+range, disjoint from the training people and from the evaluation people of bench/ and tests):
+the cosine similarity at which 1 % of impostor walk pairs would be accepted.
+
+``fine_tune(checkpoint, tracks_by_label, ...)``: the same loss on an institution's own labelled
+walks, mixed with a few synthetic people so that the model does not collapse onto a handful of
+identities; the threshold is re-chosen on held-out synthetic people afterwards.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from recognition.gait.augment import AugmentConfig, augment_clip, crop
+from recognition.gait.checkpoint import (
+    build_checkpoint,
+    input_spec,
+    load_checkpoint,
+    model_from_checkpoint,
+    save_checkpoint,
+)
+from recognition.gait.embedding import GaitEmbedder
+from recognition.gait.evaluation import equal_error_rate, tar_at_far, threshold_at_far
+from recognition.gait.losses import SupConLoss
+from recognition.gait.network import GaitGraphNet, NetworkConfig
+from recognition.gait.normalize import CLIP_LENGTH, MODEL_FPS, normalize_track
+from recognition.gait.tracks import PoseTrack
+
+log = logging.getLogger(__name__)
+
+VALIDATION_SUBJECT_BASE = 8_000_000  # threshold people; evaluation people start at 9_000_000
+THRESHOLD_FAR = 0.01
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    steps: int = 1800
+    people: int = 1500  # synthetic people in the pool at any time
+    walks_per_person: int = 6
+    refresh_every: int = 100  # steps between pool refreshes
+    refresh_people: int = 150  # people replaced per refresh
+    batch_people: int = 24
+    clips_per_person: int = 4
+    clip_length: int = CLIP_LENGTH
+    fps: float = MODEL_FPS
+    lr: float = 2e-3
+    weight_decay: float = 5e-4
+    warmup_steps: int = 100
+    temperature: float = 0.1
+    condition_weights: dict = field(default_factory=lambda: {"nm": 0.5, "bg": 0.25, "cl": 0.25})
+    view_range: tuple[float, float] = (0.0, 360.0)  # camera views drawn uniformly, degrees
+    threads: int = 2
+    checkpoint_every: int = 100
+    validation_people: int = 100
+    network: dict = field(default_factory=lambda: NetworkConfig().to_dict())
+    augment: dict = field(default_factory=lambda: AugmentConfig().to_dict())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> TrainConfig:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def _tune_allocator() -> None:
+    """Keep freed tensor memory in the process (glibc): page faults dominate otherwise."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 25)  # M_MMAP_THRESHOLD: 32 MiB
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
+        libc.mallopt(-2, 1 << 28)  # M_TOP_PAD
+    except (OSError, AttributeError):
+        pass
+
+
+# --------------------------------------------------------------------------- synthetic pool
+
+
+def synthetic_walks(subject: int, n_walks: int, seed: int, config: TrainConfig) -> list[np.ndarray]:
+    """Normalised sequences of ``n_walks`` walks of one synthetic person (mixed conditions,
+    views)."""
+    from recognition.gait.synthetic import generate_person, walk
+
+    rng = np.random.default_rng([0x7A11, seed, subject])
+    person = generate_person(subject)
+    conds = list(config.condition_weights)
+    probs = np.array([config.condition_weights[c] for c in conds], dtype=float)
+    out = []
+    for _w in range(n_walks):
+        cond = conds[rng.choice(len(conds), p=probs / probs.sum())]
+        view = float(rng.uniform(*config.view_range))
+        track = walk(person, cond, view, seed=int(rng.integers(1 << 30)))
+        out.append(normalize_track(track, fps=config.fps).astype(np.float32))
+    return out
+
+
+class SyntheticPool:
+    """People in memory for training; deterministic content for a given refresh generation."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.n_blocks = max(1, config.people // max(1, config.refresh_people))
+        self.generation = -1
+        self.subjects: list[int] = []
+        self.walks: list[list[np.ndarray]] = []
+
+    def _subject_for(self, slot: int, generation: int) -> int:
+        cfg = self.config
+        block = slot // cfg.refresh_people
+        if block >= self.n_blocks or generation < block + 1:
+            return slot
+        g = block + 1 + self.n_blocks * ((generation - 1 - block) // self.n_blocks)
+        return cfg.people + (g - 1) * cfg.refresh_people + (slot - block * cfg.refresh_people)
+
+    def update(self, generation: int) -> None:
+        if generation == self.generation:
+            return
+        cfg = self.config
+        wanted = [self._subject_for(i, generation) for i in range(cfg.people)]
+        if not self.subjects:
+            self.subjects = [-1] * cfg.people
+            self.walks = [[] for _ in range(cfg.people)]
+        for i, subject in enumerate(wanted):
+            if self.subjects[i] != subject:
+                self.subjects[i] = subject
+                self.walks[i] = synthetic_walks(subject, cfg.walks_per_person, cfg.seed, cfg)
+        self.generation = generation
+
+
+def sample_batch(
+    sequences: Sequence[Sequence[np.ndarray]],
+    rng: np.random.Generator,
+    *,
+    batch_people: int,
+    clips_per_person: int,
+    clip_length: int,
+    augment: AugmentConfig,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """P people x K augmented clips: (clips [P*K, T, 17, 3], labels [P*K])."""
+    n = len(sequences)
+    people = rng.choice(n, size=min(batch_people, n), replace=False)
+    clips, labels = [], []
+    for label in people:
+        walks = sequences[label]
+        for _ in range(clips_per_person):
+            seq = walks[rng.integers(len(walks))]
+            clip = crop(seq, clip_length, rng, augment.speed)
+            clips.append(augment_clip(clip, rng, augment))
+            labels.append(label)
+    return torch.from_numpy(np.stack(clips)), torch.as_tensor(np.asarray(labels))
+
+
+# --------------------------------------------------------------------------- threshold
+
+
+def validation_scores(
+    embedder: GaitEmbedder, people: int, *, seed: int = 0, walks: int = 4
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Genuine and impostor walk-pair scores on held-out synthetic people, and rank-1."""
+    from recognition.gait.synthetic import generate_person, walk
+
+    rng = np.random.default_rng([0x5EED, seed])
+    tracks, labels = [], []
+    for s in range(VALIDATION_SUBJECT_BASE, VALIDATION_SUBJECT_BASE + people):
+        person = generate_person(s)
+        for w, cond in enumerate(["nm", "nm", "bg", "cl"][:walks]):
+            view = float(rng.uniform(0, 180))
+            tracks.append(walk(person, cond, view, seed=w + 1))
+            labels.append(s)
+    emb = embedder.embed_batch(tracks)
+    labels = np.asarray(labels)
+    scores = emb @ emb.T
+    iu = np.triu_indices(len(emb), 1)
+    same = labels[:, None] == labels[None, :]
+    genuine, impostor = scores[iu][same[iu]], scores[iu][~same[iu]]
+    # rank-1 of every walk against all others
+    np.fill_diagonal(scores, -np.inf)
+    rank1 = float(np.mean(labels[scores.argmax(1)] == labels))
+    return genuine, impostor, rank1
+
+
+def choose_threshold(embedder: GaitEmbedder, people: int, *, seed: int = 0) -> tuple[dict, dict]:
+    genuine, impostor, rank1 = validation_scores(embedder, people, seed=seed)
+    value = threshold_at_far(impostor, THRESHOLD_FAR)
+    tar, _ = tar_at_far(genuine, impostor, THRESHOLD_FAR)
+    eer, _ = equal_error_rate(genuine, impostor)
+    threshold = {
+        "value": float(value),
+        "far_target": THRESHOLD_FAR,
+        "tar": float(tar),
+        "genuine_pairs": len(genuine),
+        "impostor_pairs": len(impostor),
+        "protocol": (
+            f"walk-vs-walk cosine scores of {people} held-out synthetic people (seeds from "
+            f"{VALIDATION_SUBJECT_BASE}), 4 walks each (nm, nm, bg, cl), views 0-180 deg"
+        ),
+    }
+    metrics = {"validation_rank1": rank1, "validation_eer": float(eer), "validation_tar": tar}
+    return threshold, metrics
+
+
+# --------------------------------------------------------------------------- training loop
+
+
+def _lr_factor(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress))) * 0.98 + 0.02
+
+
+def _rng_state(rng: np.random.Generator) -> dict:
+    return rng.bit_generator.state
+
+
+def _progress(total: int, initial: int, enabled: bool, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled, desc=desc, unit="step")
+
+
+def train(
+    config: TrainConfig | Mapping | None = None,
+    *,
+    out_path: str | Path = "gait-model.pt",
+    resume: str | Path | None = None,
+    progress: bool = True,
+    choose_operating_threshold: bool = True,
+    stop_after: int | None = None,
+) -> Path:
+    """Train on synthetic walkers; write the checkpoint to ``out_path`` and return the path.
+
+    With ``resume``, the config, weights, optimizer, schedule and RNG states come from that
+    checkpoint and training continues to ``config.steps`` (a larger ``steps`` may be passed).
+    ``stop_after``: stop after this many steps of this run and save a resumable checkpoint
+    (a time-boxed session); the run is finished by resuming it.
+    """
+    _tune_allocator()
+    out_path = Path(out_path)
+    state = None
+    if resume is not None:
+        ckpt = load_checkpoint(resume)
+        state = ckpt.get("training") or {}
+        if "optimizer" not in state:
+            raise ValueError(f"{resume} carries no training state to resume from")
+        saved = TrainConfig.from_dict(state["config"])
+        if config is not None:  # only the length of the run may change on resume
+            requested = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
+            saved.steps = requested.steps
+        config = saved
+    elif config is None:
+        config = TrainConfig()
+    elif not isinstance(config, TrainConfig):
+        config = TrainConfig.from_dict(config)
+
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    model = GaitGraphNet(NetworkConfig.from_dict(config.network))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: _lr_factor(s, config.steps, config.warmup_steps)
+    )
+    rng = np.random.default_rng([0xBA7C, config.seed])
+    history: list[dict] = []
+    step = 0
+    if state is not None:
+        model.load_state_dict(ckpt["model_state"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        history = list(state.get("history", []))
+        step = int(state["step"])
+
+    augment = AugmentConfig(**config.augment)
+    loss_fn = SupConLoss(config.temperature)
+    pool = SyntheticPool(config)
+    spec = input_spec(fps=config.fps, clip_length=config.clip_length)
+
+    def snapshot(threshold=None, metrics=None) -> dict:
+        training = {
+            "config": config.to_dict(),
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "numpy_rng": _rng_state(rng),
+            "torch_rng": torch.get_rng_state(),
+            "history": history,
+        }
+        return build_checkpoint(
+            model, input=spec, training=training, threshold=threshold, metrics=metrics
+        )
+
+    model.train()
+    started = time.monotonic()
+    bar = _progress(config.steps, step, progress, "gait training")
+    running = None
+    stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
+    while step < stop_at:
+        pool.update(step // config.refresh_every)
+        clips, labels = sample_batch(
+            pool.walks,
+            rng,
+            batch_people=config.batch_people,
+            clips_per_person=config.clips_per_person,
+            clip_length=config.clip_length,
+            augment=augment,
+        )
+        loss = loss_fn(model(clips), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        scheduler.step()
+        step += 1
+        value = float(loss.detach())
+        running = value if running is None else 0.95 * running + 0.05 * value
+        history.append({"step": step, "loss": value})
+        bar.update(1)
+        bar.set_postfix(loss=f"{running:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        if config.checkpoint_every and step % config.checkpoint_every == 0 and step < config.steps:
+            save_checkpoint(snapshot(), out_path)
+    bar.close()
+    elapsed = time.monotonic() - started
+    if step < config.steps:  # interrupted on purpose: save the state, no threshold yet
+        save_checkpoint(snapshot(), out_path)
+        return out_path
+
+    threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
+    if choose_operating_threshold and config.validation_people >= 2:
+        model.eval()
+        embedder = GaitEmbedder(model, input_spec=spec)
+        threshold, val = choose_threshold(embedder, config.validation_people, seed=config.seed)
+        metrics.update(val)
+    save_checkpoint(snapshot(threshold=threshold, metrics=metrics), out_path)
+    return out_path
+
+
+# --------------------------------------------------------------------------- fine-tuning
+
+
+def fine_tune(
+    checkpoint_path: str | Path,
+    tracks_by_label: Mapping[str, Sequence[PoseTrack]],
+    *,
+    epochs: int = 10,
+    seed: int = 0,
+    out_path: str | Path,
+    lr: float = 3e-4,
+    synthetic_people: int = 64,
+    batch_people: int = 16,
+    clips_per_person: int = 4,
+    threads: int = 2,
+    validation_people: int = 40,
+    progress: bool = False,
+) -> Path:
+    """Adapt a checkpoint to an institution's labelled walks; returns ``out_path``.
+
+    ``tracks_by_label``: label -> that person's PoseTracks (one or more walks; with a single
+    walk, two crops of it are the positives). ``synthetic_people`` synthetic people (4 walks
+    each) are mixed in as extra identities. One epoch is one pass over all identities. The
+    operating threshold is re-chosen on ``validation_people`` held-out synthetic people.
+    """
+    _tune_allocator()
+    if not tracks_by_label:
+        raise ValueError("fine_tune needs at least one labelled person")
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    base = load_checkpoint(checkpoint_path)
+    model = model_from_checkpoint(base)
+    spec = dict(base["input"])
+    old = TrainConfig.from_dict((base.get("training") or {}).get("config") or {})
+    old.fps = spec["fps"]
+    clip_length = int(spec["clip_length"])
+    sequences: list[list[np.ndarray]] = []
+    for label in sorted(tracks_by_label):
+        tracks = tracks_by_label[label]
+        if not tracks:
+            continue
+        sequences.append([normalize_track(t, fps=spec["fps"]) for t in tracks])
+    n_real = len(sequences)
+    for i in range(synthetic_people):
+        subject = 7_000_000 + seed * 10_000 + i  # fine-tuning replay people
+        sequences.append(synthetic_walks(subject, 4, seed, old))
+    rng = np.random.default_rng([0xF17E, seed])
+    augment = AugmentConfig(**(old.augment or {}))
+    loss_fn = SupConLoss(old.temperature)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=old.weight_decay)
+    steps_per_epoch = max(1, math.ceil(len(sequences) / batch_people))
+    total = max(1, int(epochs) * steps_per_epoch)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, total, 0))
+    model.train()
+    bar = _progress(total, 0, progress, "gait fine-tuning")
+    losses = []
+    for _ in range(total):
+        clips, labels = sample_batch(
+            sequences,
+            rng,
+            batch_people=batch_people,
+            clips_per_person=clips_per_person,
+            clip_length=clip_length,
+            augment=augment,
+        )
+        loss = loss_fn(model(clips), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        scheduler.step()
+        losses.append(float(loss.detach()))
+        bar.update(1)
+    bar.close()
+    model.eval()
+    threshold = base.get("threshold")
+    metrics = {"fine_tune_people": n_real, "fine_tune_steps": total, "final_loss": losses[-1]}
+    if validation_people >= 2:
+        threshold, val = choose_threshold(
+            GaitEmbedder(model, input_spec=spec), validation_people, seed=seed
+        )
+        metrics.update(val)
+    ckpt = build_checkpoint(
+        model,
+        input=spec,
+        threshold=threshold,
+        metrics=metrics,
+        training={
+            "config": old.to_dict(),
+            "step": total,
+            "fine_tune": {"epochs": epochs, "seed": seed, "lr": lr, "people": n_real},
+        },
+        parent=base.get("model_version"),
+        name="ft",
+    )
+    return save_checkpoint(ckpt, out_path)

@@ -1,0 +1,103 @@
+"""Train the gait model on synthetic walkers, or fine-tune one on labelled walks."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+DEFAULT_PATTERN = r"(?P<subject>[^-_.]+)[-_](?P<condition>[a-z]+)"
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a gait model on synthetic walkers (python manage.py gait_train --out PATH), "
+        "resume a run (--resume CKPT), or fine-tune a checkpoint on labelled keypoint files "
+        "(--fine-tune CKPT --data DIR --pattern REGEX with a named group 'subject')."
+    )
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", required=True, help="checkpoint to write")
+        parser.add_argument("--steps", type=int, default=None)
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--people", type=int, default=None, help="people in the pool")
+        parser.add_argument("--batch-people", type=int, default=None)
+        parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
+        parser.add_argument("--resume", default=None, help="checkpoint to continue training")
+        parser.add_argument("--fine-tune", default=None, metavar="CKPT")
+        parser.add_argument("--data", default=None, help="folder of labelled walks")
+        parser.add_argument("--pattern", default=DEFAULT_PATTERN)
+        parser.add_argument("--epochs", type=int, default=10)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **opts):
+        from recognition.gait.checkpoint import load_checkpoint, write_summary
+
+        started = time.monotonic()
+        path = self._fine_tune(opts) if opts["fine_tune"] else self._train(opts)
+        ckpt = load_checkpoint(path)
+        write_summary(path)  # default.pt -> default.json: version, threshold, metrics, config
+        self.stdout.write(f"wrote {path} in {time.monotonic() - started:.0f} s")
+        threshold = (ckpt.get("threshold") or {}).get("value")
+        if threshold is not None:
+            self.stdout.write(
+                f"model {ckpt['model_version']}, threshold {threshold:.4f} "
+                f"(FAR {ckpt['threshold'].get('far_target')}), metrics {ckpt.get('metrics')}"
+            )
+
+    def _train(self, opts) -> Path:
+        from recognition.gait.training import TrainConfig, train
+
+        config = {}
+        if opts["config"]:
+            try:
+                config = json.loads(opts["config"])
+            except json.JSONDecodeError as exc:
+                raise CommandError(f"--config is not JSON: {exc}") from exc
+        for key in ("steps", "seed", "people", "batch_people", "threads"):
+            if opts[key] is not None:
+                config[key] = opts[key]
+        cfg = TrainConfig.from_dict({**TrainConfig().to_dict(), **config})
+        return train(
+            cfg if not opts["resume"] or config else None,
+            out_path=opts["out"],
+            resume=opts["resume"],
+            progress=not opts["no_progress"],
+        )
+
+    def _fine_tune(self, opts) -> Path:
+        from recognition.gait.evaluation import load_walker
+        from recognition.gait.training import fine_tune
+
+        if not opts["data"]:
+            raise CommandError("--fine-tune needs --data DIR")
+        regex = re.compile(opts["pattern"])
+        if "subject" not in regex.groupindex:
+            raise CommandError("--pattern needs a named group 'subject'")
+        by_label: dict[str, list] = {}
+        for path in sorted(p for p in Path(opts["data"]).rglob("*") if p.is_file()):
+            m = regex.search(path.name)
+            if m is None:
+                continue
+            try:
+                track = load_walker(path)
+            except (ValueError, OSError) as exc:
+                self.stderr.write(f"skipped {path}: {exc}")
+                continue
+            by_label.setdefault(m.group("subject"), []).append(track)
+        if not by_label:
+            raise CommandError(f"no files in {opts['data']} match {opts['pattern']!r}")
+        return fine_tune(
+            opts["fine_tune"],
+            by_label,
+            epochs=opts["epochs"],
+            seed=opts["seed"] or 0,
+            out_path=opts["out"],
+            threads=opts["threads"] or 2,
+            progress=not opts["no_progress"],
+        )

@@ -1,0 +1,87 @@
+"""Embedding tracks, the mirror test-time augmentation, and cosine search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from recognition.gait.augment import mirror
+from recognition.gait.checkpoint import load_checkpoint, model_from_checkpoint
+from recognition.gait.embedding import GaitEmbedder, cosine_similarity, search
+from recognition.gait.skeleton import JOINT_INDEX
+from recognition.gait.synthetic import generate_person, walk
+
+
+def test_mirror_swaps_left_and_right_joints():
+    rng = np.random.default_rng(0)
+    clip = rng.normal(size=(10, 17, 3)).astype(np.float32)
+    out = mirror(clip)
+    lw, rw = JOINT_INDEX["left_wrist"], JOINT_INDEX["right_wrist"]
+    np.testing.assert_allclose(out[:, lw, 0], -clip[:, rw, 0])
+    np.testing.assert_allclose(out[:, lw, 1], clip[:, rw, 1])
+    np.testing.assert_allclose(out[:, 0, 0], -clip[:, 0, 0])  # the nose has no mirror joint
+    np.testing.assert_allclose(mirror(out), clip)
+
+
+def test_tta_makes_embeddings_invariant_to_a_mirrored_walker(tiny_checkpoint):
+    """Fails with GaitGraph's flip, which negates x but keeps the joint labels."""
+    embedder = GaitEmbedder.from_checkpoint(tiny_checkpoint, tta=True)
+    clips = embedder.clips(walk(generate_person(1), "nm", 90, seed=0))
+    mirrored = np.stack([mirror(c) for c in clips])  # the same walk seen from the other side
+    ours = embedder.embed_clips(clips)
+    np.testing.assert_allclose(ours, embedder.embed_clips(mirrored), atol=1e-5)
+
+    plain = GaitEmbedder.from_checkpoint(tiny_checkpoint, tta=False)
+
+    def label_keeping_flip_tta(c):
+        flipped = c.copy()
+        flipped[..., 0] *= -1
+        both = plain.embed_clips(c) + plain.embed_clips(flipped)
+        return both / np.linalg.norm(both, axis=1, keepdims=True)
+
+    a, b = label_keeping_flip_tta(clips), label_keeping_flip_tta(mirrored)
+    assert np.abs(a - b).max() > 10 * np.abs(ours - embedder.embed_clips(mirrored)).max() + 1e-4
+    assert not np.allclose(plain.embed_clips(clips), plain.embed_clips(mirrored), atol=1e-4)
+
+
+def test_embed_track_is_unit_and_matches_batch(tiny_checkpoint):
+    embedder = GaitEmbedder.from_checkpoint(tiny_checkpoint)
+    tracks = [walk(generate_person(s), "nm", 90, seed=0) for s in (1, 2)]
+    one = embedder.embed_track(tracks[0])
+    assert one.shape == (embedder.embedding_dim,) and one.dtype == np.float32
+    assert np.linalg.norm(one) == pytest.approx(1.0, abs=1e-5)
+    batch = embedder.embed_batch(tracks)
+    np.testing.assert_allclose(batch[0], one, atol=1e-5)
+    assert embedder.threshold == 0.5
+    assert embedder.model_version.startswith("gaitgraph2-resgcn-")
+
+
+def test_embedder_matches_plain_forward_without_tta(tiny_checkpoint):
+    embedder = GaitEmbedder.from_checkpoint(tiny_checkpoint, tta=False)
+    model = model_from_checkpoint(load_checkpoint(tiny_checkpoint))
+    clips = embedder.clips(walk(generate_person(3), "bg", 45, seed=0))
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(clips)).numpy()
+    np.testing.assert_allclose(embedder.embed_clips(clips), expected, atol=1e-5)
+
+
+def test_search_returns_best_first():
+    rng = np.random.default_rng(0)
+    gallery = rng.normal(size=(1000, 128)).astype(np.float32)
+    gallery /= np.linalg.norm(gallery, axis=1, keepdims=True)
+    probe = gallery[123] + 0.01 * rng.normal(size=128)
+    idx, scores = search(probe, gallery, k=5)
+    assert idx[0] == 123
+    expected = np.argsort(-(gallery @ (probe / np.linalg.norm(probe))))[:5]
+    np.testing.assert_array_equal(idx, expected)
+    assert np.all(np.diff(scores) <= 0)
+    idx_all, _ = search(probe, gallery[:3], k=10)
+    assert len(idx_all) == 3
+    assert search(probe, np.zeros((0, 128), np.float32), k=3)[0].size == 0
+
+
+def test_cosine_similarity():
+    a = np.array([1.0, 0.0])
+    b = np.array([[2.0, 0.0], [0.0, 3.0], [-1.0, 0.0]])
+    np.testing.assert_allclose(cosine_similarity(a, b), [1.0, 0.0, -1.0], atol=1e-6)

@@ -1,0 +1,135 @@
+"""Training: the loss goes down, runs are reproducible, checkpoints resume, fine-tuning runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from recognition.gait.augment import AugmentConfig
+from recognition.gait.checkpoint import (
+    CheckpointError,
+    default_threshold,
+    load_checkpoint,
+    strip_training_state,
+)
+from recognition.gait.losses import SupConLoss
+from recognition.gait.network import GaitGraphNet
+from recognition.gait.skeleton import COCO17_JOINTS
+from recognition.gait.synthetic import generate_person, walk
+from recognition.gait.training import SyntheticPool, fine_tune, sample_batch, train
+
+from .conftest import TINY_NETWORK, tiny_train_config
+
+
+def _weights(path):
+    return load_checkpoint(path)["model_state"]
+
+
+def _same(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_supcon_loss_known_values():
+    loss = SupConLoss(temperature=1.0)
+    e = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 0, 1, 1])
+    # each anchor: positive at cos 1, two negatives at cos 0 -> -log(e / (e + 2))
+    expected = -np.log(np.e / (np.e + 2))
+    assert float(loss(e, labels)) == pytest.approx(expected, rel=1e-5)
+    assert float(loss(e, torch.tensor([0, 1, 2, 3]))) == 0.0  # no positives
+
+
+def test_a_few_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    cfg = tiny_train_config()
+    pool = SyntheticPool(cfg)
+    pool.update(0)
+    rng = np.random.default_rng(0)
+    clips, labels = sample_batch(
+        pool.walks, rng, batch_people=6, clips_per_person=2, clip_length=30,
+        augment=AugmentConfig(),
+    )  # fmt: skip
+    model = GaitGraphNet(TINY_NETWORK)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    loss_fn = SupConLoss(0.1)
+    losses = []
+    for _ in range(8):
+        loss = loss_fn(model(clips), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < losses[0]
+
+
+def test_same_seed_same_weights_and_other_seed_differs(tmp_path):
+    a = train(tiny_train_config(), out_path=tmp_path / "a.pt", progress=False)
+    b = train(tiny_train_config(), out_path=tmp_path / "b.pt", progress=False)
+    c = train(tiny_train_config(seed=1), out_path=tmp_path / "c.pt", progress=False)
+    assert _same(_weights(a), _weights(b))
+    assert not _same(_weights(a), _weights(c))
+
+
+def test_checkpoint_contents_and_resume_round_trip(tmp_path):
+    full = train(tiny_train_config(), out_path=tmp_path / "full.pt", progress=False)
+    part = train(tiny_train_config(), out_path=tmp_path / "part.pt", progress=False, stop_after=2)
+    ckpt = load_checkpoint(part)
+    assert ckpt["training"]["step"] == 2
+    assert tuple(ckpt["joints"]) == COCO17_JOINTS
+    assert ckpt["architecture"] == "gaitgraph2-resgcn"
+    assert ckpt["network"]["embedding_dim"] == 16
+    assert ckpt["input"]["fps"] == 25.0 and ckpt["input"]["clip_length"] == 30
+    assert ckpt["engine_version"]
+    resumed = train(None, out_path=tmp_path / "resumed.pt", resume=part, progress=False)
+    assert load_checkpoint(resumed)["training"]["step"] == 4
+    assert _same(_weights(full), _weights(resumed))
+    stripped = strip_training_state(load_checkpoint(full))
+    assert "optimizer" not in stripped["training"]
+
+
+def test_pool_refresh_is_deterministic():
+    cfg = tiny_train_config()
+    pool = SyntheticPool(cfg)
+    pool.update(3)
+    again = SyntheticPool(cfg)
+    again.update(0)
+    again.update(3)
+    assert pool.subjects == again.subjects
+    assert pool.subjects != list(range(cfg.people))
+
+
+def test_threshold_is_chosen_and_exposed(tmp_path):
+    path = train(tiny_train_config(validation_people=4), out_path=tmp_path / "t.pt", progress=False)
+    ckpt = load_checkpoint(path)
+    assert ckpt["threshold"]["far_target"] == 0.01
+    assert default_threshold(path) == ckpt["threshold"]["value"]
+    assert "validation_rank1" in ckpt["metrics"]
+
+
+def test_fine_tune_runs(tmp_path):
+    base = train(tiny_train_config(), out_path=tmp_path / "base.pt", progress=False)
+    tracks = {
+        f"person-{s}": [walk(generate_person(100 + s), "nm", 90, seed=w) for w in range(2)]
+        for s in range(3)
+    }
+    out = fine_tune(
+        base, tracks, epochs=1, seed=0, out_path=tmp_path / "ft.pt",
+        synthetic_people=2, batch_people=4, clips_per_person=2, threads=1, validation_people=3,
+    )  # fmt: skip
+    ckpt = load_checkpoint(out)
+    assert ckpt["parent"] == load_checkpoint(base)["model_version"]
+    assert ckpt["metrics"]["fine_tune_people"] == 3
+    assert "value" in ckpt["threshold"]
+    assert not _same(ckpt["model_state"], _weights(base))
+
+
+def test_load_rejects_foreign_files(tmp_path):
+    bad = tmp_path / "bad.pt"
+    torch.save({"format": 1, "architecture": "gaitgraph2-resgcn", "joints": ["a"]}, bad)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(bad)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError):
+        load_checkpoint(junk)
