@@ -49,7 +49,7 @@ mmpose: install
 		-r requirements/mmpose.txt
 
 # The shipped default gait model (docs/MODEL_CARD.md): 1,800 steps of the default recipe, then the
-# same run extended to 5,400 steps (a warm restart of the cosine schedule). About 2 hours on 2 cores.
+# same run extended to 5,400 steps (a warm restart of the cosine schedule). 2-2.5 hours on 2 cores.
 GAIT_MODEL_OUT ?= recognition/gait/models/default.pt
 gait-model: install
 	$(BIN)/python manage.py gait_train --out $(GAIT_MODEL_OUT) --seed 1 --steps 1800
