@@ -29,6 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=None)
         parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
         parser.add_argument("--resume", default=None, help="checkpoint to continue training")
+        parser.add_argument(
+            "--stop-after",
+            type=int,
+            default=None,
+            metavar="N",
+            help="stop after N steps of this run and save a resumable checkpoint (time-boxing)",
+        )
         parser.add_argument("--fine-tune", default=None, metavar="CKPT")
         parser.add_argument("--data", default=None, help="folder of labelled walks")
         parser.add_argument("--pattern", default=DEFAULT_PATTERN)
@@ -68,6 +75,7 @@ class Command(BaseCommand):
             out_path=opts["out"],
             resume=opts["resume"],
             progress=not opts["no_progress"],
+            stop_after=opts["stop_after"],
         )
 
     def _fine_tune(self, opts) -> Path:

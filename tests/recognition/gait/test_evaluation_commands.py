@@ -61,6 +61,18 @@ def test_train_and_fine_tune_commands(tmp_path):
         no_progress=True, stdout=StringIO(),
     )  # fmt: skip
     assert load_checkpoint(model)["training"]["step"] == 2
+    # a time-boxed run: --stop-after saves a resumable checkpoint, --resume finishes it
+    call_command(
+        "gait_train", out=str(model), resume=str(model), steps=5, stop_after=1,
+        no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    stopped = load_checkpoint(model)
+    assert stopped["training"]["step"] == 3 and stopped["training"]["config"]["steps"] == 5
+    call_command(
+        "gait_train", out=str(model), resume=str(model), steps=4, no_progress=True,
+        stdout=StringIO(),
+    )  # fmt: skip
+    assert load_checkpoint(model)["training"]["step"] == 4
     call_command(
         "gait_synth", str(tmp_path / "site"), people=2, walks_per_condition=2,
         conditions="nm", views="90", stdout=StringIO(),
