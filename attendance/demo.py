@@ -267,11 +267,19 @@ def _excuse_and_override(
     past = [s for s in sessions if s.ends_at <= now]
     if len(past) < 3:
         return
-    session = past[len(past) // 2]
+    # The latest past session and someone who skipped it, so the excuse changes an absence and
+    # lands inside the dashboard's recent window whatever the time of day.
+    session = past[-1]
     people = list(Person.objects.filter(units=session.unit_id, is_active=True).order_by("pk"))
     if not people:
         return
-    person = people[-1]
+    day_index = sessions.index(session)
+    no_shows = [
+        p
+        for i, p in enumerate(people)
+        if PATTERNS[(i * 5 + day_index) % len(PATTERNS)] == "no_show"
+    ]
+    person = no_shows[0] if no_shows else people[-1]
     tz = institution.tzinfo
     day = session.starts_at.astimezone(tz).date()
     starts = datetime.combine(day, time.min, tzinfo=tz)
@@ -287,7 +295,7 @@ def _excuse_and_override(
     absent = (
         AttendanceRecord.objects.filter(session__in=past, status="absent", override_status="")
         .exclude(person=person)
-        .order_by("session__starts_at", "person_id")
+        .order_by("-session__starts_at", "person_id")
         .first()
     )
     if (

@@ -78,4 +78,6 @@ def test_seed_demo_is_idempotent() -> None:
     totals = html.split('id="attendance-totals"')[1].split("</section>")[0]
     shown = dict(re.findall(r'status-(\w+)"><span class="figure">(\d+)<', totals))
     # the demo week shows every status
-    assert all(int(shown[status]) > 0 for status in ("present", "late", "absent", "excused"))
+    assert all(int(shown[status]) > 0 for status in ("present", "late", "absent", "excused")), str(
+        shown
+    )
