@@ -137,6 +137,11 @@ def _schedules(institution: Institution, units: list[Unit], today, now) -> list[
     return schedules
 
 
+def _pattern(person_index: int, day_index: int) -> str:
+    """What a person does at a session: the patterns rotate over people and sessions."""
+    return PATTERNS[(person_index * 5 + day_index) % len(PATTERNS)]
+
+
 def _plan(pattern: str, start: datetime, end: datetime, long: bool) -> list[tuple[str, datetime]]:
     """The (direction, time) events of one pattern."""
     minute = timedelta(minutes=1)
@@ -203,7 +208,7 @@ def seed_attendance_demo(
             long = session.ends_at - session.starts_at > timedelta(hours=4)
             people = Person.objects.filter(units=session.unit_id, is_active=True).order_by("pk")
             for person_index, person in enumerate(people):
-                pattern = PATTERNS[(person_index * 5 + day_index) % len(PATTERNS)]
+                pattern = _pattern(person_index, day_index)
                 rng = random.Random(f"{session.pk}:{person.pk}")
                 for number, (direction, moment) in enumerate(
                     _plan(pattern, session.starts_at, session.ends_at, long)
@@ -274,11 +279,7 @@ def _excuse_and_override(
     if not people:
         return
     day_index = sessions.index(session)
-    no_shows = [
-        p
-        for i, p in enumerate(people)
-        if PATTERNS[(i * 5 + day_index) % len(PATTERNS)] == "no_show"
-    ]
+    no_shows = [p for i, p in enumerate(people) if _pattern(i, day_index) == "no_show"]
     person = no_shows[0] if no_shows else people[-1]
     tz = institution.tzinfo
     day = session.starts_at.astimezone(tz).date()
