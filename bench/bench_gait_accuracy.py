@@ -1,11 +1,14 @@
 """Accuracy of a gait model on synthetic people never seen in training, over several seeds.
 
     python bench/bench_gait_accuracy.py --model recognition/gait/models/default.pt \\
-        --people 100 --seeds 0,1,2 [--protocol mixed|same-view] [--json]
+        --people 100 --seeds 0,1,2 [--protocol mixed|same-view] \\
+        [--gallery-walks 2] [--gallery-mode walks|templates] [--json]
 
 Each seed draws a different set of evaluation people (seeds from 9,000,000, disjoint from the
-training and threshold-validation people). Per person: a gallery of 2 normal walks and probes of
-2 normal (nm), 2 bag (bg) and 2 coat (cl) walks. Protocol ``mixed``: every walk from its own
+training and threshold-validation people). Per person: a gallery of 2 normal walks (more with
+--gallery-walks) and probes of 2 normal (nm), 2 bag (bg) and 2 coat (cl) walks. The gallery is
+scored per walk (nearest neighbour, the default) or per person template (--gallery-mode
+templates, the mean of their gallery walks). Protocol ``mixed``: every walk from its own
 random CASIA-B view (0-180 deg in steps of 18), so most pairs are cross-view. Protocol
 ``same-view``: all of a person's walks from one random view (a door camera). Reports rank-1 and
 rank-5 per probe condition, TAR at FAR 1 % and 0.1 %, EER, DIR at FAR 1 % (half the subjects
@@ -26,21 +29,29 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recognition.gait.embedding import GaitEmbedder
-from recognition.gait.evaluation import evaluate_embeddings
+from recognition.gait.evaluation import GALLERY_MODES, evaluate_embeddings
 from recognition.gait.synthetic import eval_subjects, generate_person, walk
 from recognition.gait.synthetic.walker import CASIA_VIEWS
 
-PLAN = (("gallery", "nm", 2), ("probe", "nm", 2), ("probe", "bg", 2), ("probe", "cl", 2))
+PROBES = (("probe", "nm", 2), ("probe", "bg", 2), ("probe", "cl", 2))
 
 
-def run_seed(embedder: GaitEmbedder, people: int, seed: int, protocol: str) -> dict:
+def run_seed(
+    embedder: GaitEmbedder,
+    people: int,
+    seed: int,
+    protocol: str,
+    gallery_walks: int = 2,
+    gallery_mode: str = "walks",
+) -> dict:
     rng = np.random.default_rng([0xACC, seed])
+    plan = (("gallery", "nm", gallery_walks), *PROBES)
     tracks, roles, labels, conds = [], [], [], []
     for subject in eval_subjects(people, offset=seed * 1000):
         person = generate_person(subject)
         fixed_view = float(rng.choice(CASIA_VIEWS))
         walk_index = 0
-        for role, cond, count in PLAN:
+        for role, cond, count in plan:
             for _ in range(count):
                 walk_index += 1
                 view = fixed_view if protocol == "same-view" else float(rng.choice(CASIA_VIEWS))
@@ -52,7 +63,13 @@ def run_seed(embedder: GaitEmbedder, people: int, seed: int, protocol: str) -> d
     roles, labels, conds = np.array(roles), np.array(labels), np.array(conds)
     g, p = roles == "gallery", roles == "probe"
     return evaluate_embeddings(
-        emb[g], labels[g], emb[p], labels[p], conds[p], threshold=embedder.threshold
+        emb[g],
+        labels[g],
+        emb[p],
+        labels[p],
+        conds[p],
+        threshold=embedder.threshold,
+        gallery_mode=gallery_mode,
     )
 
 
@@ -63,6 +80,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--protocol", choices=["mixed", "same-view"], default="mixed")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gallery-walks", type=int, default=2)
+    parser.add_argument("--gallery-mode", choices=GALLERY_MODES, default="walks")
     parser.add_argument("--no-tta", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -70,7 +89,10 @@ def main() -> None:
     embedder = GaitEmbedder.from_checkpoint(args.model, tta=not args.no_tta)
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.monotonic()
-    reports = [run_seed(embedder, args.people, s, args.protocol) for s in seeds]
+    reports = [
+        run_seed(embedder, args.people, s, args.protocol, args.gallery_walks, args.gallery_mode)
+        for s in seeds
+    ]
     rows: dict[str, list[float]] = {}
     for r in reports:
         for cond, m in r["conditions"].items():
@@ -89,7 +111,8 @@ def main() -> None:
                 rows.setdefault(key, []).append(value)
     print(
         f"model {embedder.model_version}  protocol {args.protocol}  people {args.people}  "
-        f"seeds {seeds}  tta {not args.no_tta}  threshold {embedder.threshold}  "
+        f"seeds {seeds}  gallery {args.gallery_walks} walks scored by {args.gallery_mode}  "
+        f"tta {not args.no_tta}  threshold {embedder.threshold}  "
         f"({time.monotonic() - started:.0f} s)"
     )
     print(f"{'metric':<20}{'mean':>8}{'min':>8}{'max':>8}   per seed")

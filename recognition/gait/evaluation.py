@@ -1,8 +1,14 @@
 """Scoring gait embeddings: closed-set identification, verification and open-set metrics.
 
 Scores are cosine similarities of L2-normalised embeddings (higher = more alike). A gallery may
-hold several embeddings per subject; a probe's score for a subject is its best score against
-that subject's gallery entries.
+hold several embeddings per subject, scored in one of two ways (``gallery_mode``):
+
+- ``walks`` (the CASIA-B literature's nearest neighbour): a probe's score for a subject is its
+  best score against that subject's gallery walks.
+- ``templates`` (how a person enrolled with several walks is matched): a probe's score for a
+  subject is its cosine with the subject's template, the normalised mean of their gallery
+  walks (``subject_templates``). More walks then add evidence instead of more chances for a
+  look-alike to win; docs/MODEL_CARD.md has the measured difference.
 
 - Rank-k: fraction of probes whose subject is among the k best-scoring gallery subjects.
 - Verification (genuine = probe vs its own subject, impostor = probe vs every other subject):
@@ -22,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 RANKS = (1, 5)
+GALLERY_MODES = ("walks", "templates")
 
 
 def _as_matrix(x) -> np.ndarray:
@@ -34,21 +41,53 @@ def subject_scores(
     gallery: np.ndarray,
     gallery_labels: Sequence,
     exclude: np.ndarray | None = None,
+    gallery_mode: str = "walks",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """[P, S] best score of each probe against each gallery subject, and the subjects [S].
+    """[P, S] score of each probe against each gallery subject, and the subjects [S].
 
-    ``exclude``: optional boolean [P, G] of pairs not to compare (the same file on both sides).
+    ``gallery_mode``: ``walks`` (best score over the subject's walks) or ``templates`` (score
+    against the normalised mean of the subject's walks). ``exclude``: optional boolean [P, G]
+    of pairs not to compare (the same file on both sides); in ``templates`` mode an excluded
+    walk is left out of that probe's templates. A subject with nothing left scores -inf.
     """
+    if gallery_mode not in GALLERY_MODES:
+        raise ValueError(f"gallery_mode must be one of {GALLERY_MODES}, not {gallery_mode!r}")
     probe, gallery = _as_matrix(probe), _as_matrix(gallery)
     labels = np.asarray(gallery_labels)
     subjects, inverse = np.unique(labels, return_inverse=True)
+    member = inverse[None, :] == np.arange(len(subjects))[:, None]  # [S, G]
+    if gallery_mode == "templates":
+        out = (probe @ _templates(member, gallery).T).astype(np.float32)
+        rows = [] if exclude is None else np.flatnonzero(exclude.any(1))
+        for i in rows:  # only probes that are also gallery files need their own templates
+            out[i] = probe[i] @ _templates(member & ~exclude[i][None, :], gallery).T
+        out[np.isnan(out)] = -np.inf
+        return out, subjects
     scores = probe @ gallery.T
     if exclude is not None:
         scores[exclude] = -np.inf
     out = np.full((len(probe), len(subjects)), -np.inf, dtype=np.float32)
     for s in range(len(subjects)):
-        out[:, s] = scores[:, inverse == s].max(1)
+        out[:, s] = scores[:, member[s]].max(1)
     return out, subjects
+
+
+def subject_templates(embeddings: np.ndarray, labels: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """One template per subject: ([S, D] normalised mean of their embeddings, subjects [S])."""
+    embeddings = _as_matrix(embeddings)
+    subjects, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    member = inverse[None, :] == np.arange(len(subjects))[:, None]
+    return _templates(member, embeddings), subjects
+
+
+def _templates(member: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+    """[S, D] normalised sums of each subject's member walks; a subject with none gets NaN,
+    which the caller turns into -inf."""
+    sums = member.astype(np.float32) @ gallery
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(norms > 0, sums / norms, np.nan)
+    return out.astype(np.float32)
 
 
 def rank_k(scores: np.ndarray, subjects: np.ndarray, probe_labels: Sequence, k: int) -> np.ndarray:
@@ -120,6 +159,7 @@ def open_set_identification(
     seed: int = 0,
     threshold: float | None = None,
     exclude: np.ndarray | None = None,
+    gallery_mode: str = "walks",
 ) -> dict:
     """Leave a fraction of subjects out of the gallery; DIR at ``far`` and rejection stats."""
     gallery_labels = np.asarray(gallery_labels)
@@ -132,7 +172,11 @@ def open_set_identification(
     unknown = set(rng.permutation(subjects)[:n_out].tolist())
     keep = np.array([lab not in unknown for lab in gallery_labels])
     scores, subs = subject_scores(
-        probe, gallery[keep], gallery_labels[keep], None if exclude is None else exclude[:, keep]
+        probe,
+        gallery[keep],
+        gallery_labels[keep],
+        None if exclude is None else exclude[:, keep],
+        gallery_mode,
     )
     best = scores.argmax(1)
     best_score = scores.max(1)
@@ -163,16 +207,17 @@ def evaluate_embeddings(
     threshold: float | None = None,
     ranks: Iterable[int] = RANKS,
     exclude: np.ndarray | None = None,
+    gallery_mode: str = "walks",
 ) -> dict:
     """Full report: per-condition rank-k, verification and open-set metrics.
 
     ``exclude``: optional boolean [P, G] of probe/gallery pairs not to compare (the same file
-    appearing on both sides).
+    appearing on both sides). ``gallery_mode``: ``walks`` or ``templates`` (module docstring).
     """
     gallery, probe = _as_matrix(gallery), _as_matrix(probe)
     gallery_labels = np.asarray(gallery_labels)
     probe_labels = np.asarray(probe_labels)
-    scores, subjects = subject_scores(probe, gallery, gallery_labels, exclude)
+    scores, subjects = subject_scores(probe, gallery, gallery_labels, exclude, gallery_mode)
     conditions = (
         np.asarray(probe_conditions) if probe_conditions is not None else np.full(len(probe), "all")
     )
@@ -195,7 +240,13 @@ def evaluate_embeddings(
         open_set["threshold_at_far_1pct"] = t1
     if len(np.unique(gallery_labels)) >= 2:
         osi = open_set_identification(
-            gallery, gallery_labels, probe, probe_labels, threshold=threshold, exclude=exclude
+            gallery,
+            gallery_labels,
+            probe,
+            probe_labels,
+            threshold=threshold,
+            exclude=exclude,
+            gallery_mode=gallery_mode,
         )
         open_set["dir_at_far_1pct"] = osi.get("dir")
         if threshold is not None:
@@ -210,7 +261,12 @@ def evaluate_embeddings(
         )
     overall = {f"rank{k}": float(hits[k].mean()) for k in ranks}
     overall["probes"] = len(probe)
-    return {"conditions": table, "overall": overall, "open_set": open_set}
+    return {
+        "conditions": table,
+        "overall": overall,
+        "open_set": open_set,
+        "gallery_mode": gallery_mode,
+    }
 
 
 def load_tracks_default(path: Path):
@@ -258,6 +314,7 @@ def evaluate_folder(
     *,
     threshold: float | None = None,
     progress: bool = False,
+    gallery_mode: str = "walks",
 ) -> dict:
     """Evaluate every file under ``directory`` whose name matches ``pattern``.
 
@@ -267,7 +324,10 @@ def evaluate_folder(
     itself). ``loader(path)`` returns a PoseTrack or a list of them (default: the engine's
     ``extraction.load_tracks``); a file with several people is scored on its main walker.
     ``embedder`` needs ``embed_track(track) -> vector`` (and ``model_version``, ``threshold``).
+    ``gallery_mode``: ``walks`` or ``templates`` (module docstring).
     """
+    if gallery_mode not in GALLERY_MODES:
+        raise ValueError(f"gallery_mode must be one of {GALLERY_MODES}, not {gallery_mode!r}")
     regex = re.compile(pattern)
     for group in ("subject", "condition"):
         if group not in regex.groupindex:
@@ -314,6 +374,7 @@ def evaluate_folder(
         [items[i][2] for i in prb],
         threshold=threshold,
         exclude=exclude if exclude.any() else None,
+        gallery_mode=gallery_mode,
     )
     report["model"] = getattr(embedder, "model_version", None)
     report["files"] = {"gallery": len(gal), "probe": len(prb), "skipped": skipped}

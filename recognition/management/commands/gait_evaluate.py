@@ -6,6 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recognition.gait.evaluation import GALLERY_MODES
+
 OPEN_SET_KEYS = (
     "tar_at_far_1pct",
     "tar_at_far_0_1pct",
@@ -40,6 +42,14 @@ class Command(BaseCommand):
         parser.add_argument("--probe", required=True, help="COND[,COND...]")
         parser.add_argument("--model", default=None, help="checkpoint (default: shipped model)")
         parser.add_argument("--no-tta", action="store_true", help="disable mirror TTA")
+        parser.add_argument(
+            "--gallery-mode",
+            choices=GALLERY_MODES,
+            default="walks",
+            help="walks: best score over a subject's gallery walks (CASIA-B's nearest "
+            "neighbour, the default); templates: score against the mean of their walks "
+            "(how the portal matches a person enrolled with several walks)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
@@ -58,12 +68,13 @@ class Command(BaseCommand):
                 _csv(opts["gallery"]),
                 _csv(opts["probe"]),
                 embedder,
+                gallery_mode=opts["gallery_mode"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         files = report["files"]
         out = self.stdout
-        out.write(f"model {report['model']}")
+        out.write(f"model {report['model']}, gallery scored by {report['gallery_mode']}")
         out.write(
             f"gallery files {files['gallery']}, probe files {files['probe']}, "
             f"skipped {len(files['skipped'])}"

@@ -12,6 +12,7 @@ from recognition.gait.evaluation import (
     open_set_identification,
     rank_k,
     subject_scores,
+    subject_templates,
     tar_at_far,
     threshold_at_far,
 )
@@ -117,3 +118,37 @@ def test_evaluate_folder_with_a_custom_loader(tmp_path):
     assert report["open_set"]["far_at_threshold"] == 0.0
     with pytest.raises(ValueError):
         evaluate_folder(tmp_path, r"(?P<subject>s\d)", ["nm"], ["bg"], FakeEmbedder())
+
+
+def test_templates_score_against_the_mean_of_a_subjects_walks():
+    # subject a walked at 0 and 90 deg (template at 45 deg), subject b once at 60 deg. A probe
+    # at 45 deg is nearest to b's single walk (15 deg) but is exactly a's template.
+    gallery, labels = _unit([0, 90, 60]), ["a", "a", "b"]
+    probe = _unit([45])
+    walks, subjects = subject_scores(probe, gallery, labels, gallery_mode="walks")
+    templates, _ = subject_scores(probe, gallery, labels, gallery_mode="templates")
+    assert subjects.tolist() == ["a", "b"]
+    assert walks[0].tolist() == pytest.approx([np.cos(np.deg2rad(45)), np.cos(np.deg2rad(15))])
+    assert templates[0].tolist() == pytest.approx([1.0, np.cos(np.deg2rad(15))])
+    assert rank_k(walks, subjects, ["a"], 1).tolist() == [False]
+    assert rank_k(templates, subjects, ["a"], 1).tolist() == [True]
+    tmpl, subs = subject_templates(gallery, labels)
+    assert subs.tolist() == ["a", "b"]
+    assert tmpl @ _unit(45) == pytest.approx([1.0, np.cos(np.deg2rad(15))])
+    with pytest.raises(ValueError, match="gallery_mode"):
+        subject_scores(probe, gallery, labels, gallery_mode="mean")
+
+
+def test_templates_leave_out_the_probes_own_file():
+    # the probe is gallery walk 0 itself: its template for a is then walk 1 alone (90 deg);
+    # b's only walk is excluded too, so b cannot be scored at all
+    gallery, labels = _unit([0, 90, 30]), ["a", "a", "b"]
+    exclude = np.array([[True, False, True]])
+    scores, _ = subject_scores(gallery[:1], gallery, labels, exclude, "templates")
+    assert scores[0, 0] == pytest.approx(0.0, abs=1e-6)
+    assert scores[0, 1] == -np.inf
+    report = evaluate_embeddings(
+        gallery, labels, gallery[:1], ["a"], exclude=exclude, gallery_mode="templates"
+    )
+    assert report["gallery_mode"] == "templates"
+    assert report["conditions"]["all"]["rank1"] == 1.0

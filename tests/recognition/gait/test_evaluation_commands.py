@@ -39,6 +39,27 @@ def test_synth_then_evaluate_json(tmp_path, tiny_checkpoint):
     assert result["open_set"]["threshold"] == 0.5
     assert result["model"] == load_checkpoint(tiny_checkpoint)["model_version"]
     assert "rank-1" in out.getvalue()  # the readable table comes first
+    assert "gallery scored by walks" in out.getvalue()
+
+
+def test_evaluate_with_subject_templates(tmp_path, tiny_checkpoint):
+    call_command(
+        "gait_synth", str(tmp_path), people=3, walks_per_condition=2, conditions="nm,bg",
+        views="90", format="npz", stdout=StringIO(),
+    )  # fmt: skip
+    runs = {}
+    for mode in ("walks", "templates"):
+        out = StringIO()
+        call_command(
+            "gait_evaluate", str(tmp_path), pattern=PATTERN, gallery="nm", probe="bg",
+            model=str(tiny_checkpoint), gallery_mode=mode, json=True, stdout=out,
+        )  # fmt: skip
+        assert f"gallery scored by {mode}" in out.getvalue()
+        runs[mode] = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert set(runs["templates"]) == {"conditions", "open_set", "model"}
+    assert runs["templates"]["conditions"]["bg"]["probes"] == 6
+    # two gallery walks per subject: the best walk and the mean of both give other scores
+    assert runs["templates"]["open_set"] != runs["walks"]["open_set"]
 
 
 def test_synth_video(tmp_path):
