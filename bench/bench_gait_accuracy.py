@@ -2,17 +2,21 @@
 
     python bench/bench_gait_accuracy.py --model recognition/gait/models/default.pt \\
         --people 100 --seeds 0,1,2 [--protocol mixed|same-view] \\
-        [--gallery-walks 2] [--gallery-mode walks|templates] [--json]
+        [--gallery-walks 2] [--gallery-mode walks|templates] [--json] \\
+        [--detector bias_sd=0,drift_scale=0 | --perfect-keypoints]
 
 Each seed draws a different set of evaluation people (seeds from 9,000,000, disjoint from the
 training and threshold-validation people). Per person: a gallery of 2 normal walks (more with
 --gallery-walks) and probes of 2 normal (nm), 2 bag (bg) and 2 coat (cl) walks. The gallery is
 scored per walk (nearest neighbour, the default) or per person template (--gallery-mode
-templates, the mean of their gallery walks). Protocol ``mixed``: every walk from its own
-random CASIA-B view (0-180 deg in steps of 18), so most pairs are cross-view. Protocol
-``same-view``: all of a person's walks from one random view (a door camera). Reports rank-1 and
-rank-5 per probe condition, TAR at FAR 1 % and 0.1 %, EER, DIR at FAR 1 % (half the subjects
-left out of the gallery) and the false-accept rate at the model's shipped threshold.
+templates, the mean of their gallery walks). --detector overrides fields of the walker's
+DetectorStyle for every walk and --perfect-keypoints switches the detector model off: an error
+budget of which kind of detector error costs how much (the walks are otherwise the same).
+Protocol ``mixed``: every walk from its own random CASIA-B view (0-180 deg in steps of 18), so
+most pairs are cross-view. Protocol ``same-view``: all of a person's walks from one random view (a
+door camera). Reports rank-1 and rank-5 per probe condition, TAR at FAR 1 % and 0.1 %, EER, DIR
+at FAR 1 % (half the subjects left out of the gallery) and the false-accept rate at the model's
+shipped threshold.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def run_seed(
     protocol: str,
     gallery_walks: int = 2,
     gallery_mode: str = "walks",
+    detector: dict | None = None,
+    perfect: bool = False,
 ) -> dict:
     rng = np.random.default_rng([0xACC, seed])
     plan = (("gallery", "nm", gallery_walks), *PROBES)
@@ -55,7 +61,16 @@ def run_seed(
             for _ in range(count):
                 walk_index += 1
                 view = fixed_view if protocol == "same-view" else float(rng.choice(CASIA_VIEWS))
-                tracks.append(walk(person, cond, view, seed=1000 * seed + walk_index))
+                tracks.append(
+                    walk(
+                        person,
+                        cond,
+                        view,
+                        seed=1000 * seed + walk_index,
+                        noise=not perfect,
+                        detector=detector,
+                    )
+                )
                 roles.append(role)
                 labels.append(subject)
                 conds.append(cond)
@@ -82,6 +97,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--gallery-walks", type=int, default=2)
     parser.add_argument("--gallery-mode", choices=GALLERY_MODES, default="walks")
+    parser.add_argument("--detector", default="", help="FIELD=VALUE[,...] of DetectorStyle")
+    parser.add_argument("--perfect-keypoints", action="store_true")
     parser.add_argument("--no-tta", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -89,8 +106,18 @@ def main() -> None:
     embedder = GaitEmbedder.from_checkpoint(args.model, tta=not args.no_tta)
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.monotonic()
+    detector = {k: float(v) for k, v in (kv.split("=") for kv in args.detector.split(",") if kv)}
     reports = [
-        run_seed(embedder, args.people, s, args.protocol, args.gallery_walks, args.gallery_mode)
+        run_seed(
+            embedder,
+            args.people,
+            s,
+            args.protocol,
+            args.gallery_walks,
+            args.gallery_mode,
+            detector or None,
+            args.perfect_keypoints,
+        )
         for s in seeds
     ]
     rows: dict[str, list[float]] = {}
@@ -112,6 +139,7 @@ def main() -> None:
     print(
         f"model {embedder.model_version}  protocol {args.protocol}  people {args.people}  "
         f"seeds {seeds}  gallery {args.gallery_walks} walks scored by {args.gallery_mode}  "
+        f"detector {'off' if args.perfect_keypoints else detector or 'as drawn'}  "
         f"tta {not args.no_tta}  threshold {embedder.threshold}  "
         f"({time.monotonic() - started:.0f} s)"
     )

@@ -39,6 +39,26 @@ def test_people_differ_and_walks_of_one_person_differ():
     assert not np.allclose(w1.keypoints, w2.keypoints)
 
 
+def test_detector_errors_can_be_switched_off_one_by_one():
+    person = generate_person(7)
+    perfect = walk(person, "nm", 90, seed=5, noise=False)
+    no_errors = {
+        "jitter_scale": 0.0, "drift_scale": 0.0, "bias_sd": 0.0, "swap_fraction": 0.0,
+        "dropout": 0.0, "burst_rate": 0.0, "occluded_scale": 0.0,
+    }  # fmt: skip
+    clean = walk(person, "nm", 90, seed=5, detector=no_errors)
+    # the same walk, seen without any detector error, at the frames the tracker kept
+    np.testing.assert_allclose(
+        clean.keypoints[..., :2], perfect.keypoints[clean.frame_indices, :, :2], atol=1e-3
+    )
+    noisy = walk(person, "nm", 90, seed=5)
+    unbiased = walk(person, "nm", 90, seed=5, detector={"bias_sd": 0.0})
+    assert len(unbiased) == len(noisy)  # only the one error is gone, the rest is drawn the same
+    assert not np.allclose(unbiased.keypoints, noisy.keypoints)
+    with pytest.raises(ValueError, match="not DetectorStyle fields: bias"):
+        walk(person, "nm", 90, seed=5, detector={"bias": 0.0})
+
+
 def test_track_shape_and_confidence():
     track = walk(generate_person(4), "cl", 36, seed=0)
     assert isinstance(track, PoseTrack)
