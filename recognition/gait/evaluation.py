@@ -5,7 +5,7 @@ hold several embeddings per subject, scored in one of two ways (``gallery_mode``
 
 - ``walks`` (the CASIA-B literature's nearest neighbour): a probe's score for a subject is its
   best score against that subject's gallery walks.
-- ``templates`` (how a person enrolled with several walks is matched): a probe's score for a
+- ``templates`` (recommended when a person is enrolled with several walks): a probe's score for a
   subject is its cosine with the subject's template, the normalised mean of their gallery
   walks (``subject_templates``). More walks then add evidence instead of more chances for a
   look-alike to win; docs/MODEL_CARD.md has the measured difference.
@@ -53,9 +53,7 @@ def subject_scores(
     if gallery_mode not in GALLERY_MODES:
         raise ValueError(f"gallery_mode must be one of {GALLERY_MODES}, not {gallery_mode!r}")
     probe, gallery = _as_matrix(probe), _as_matrix(gallery)
-    labels = np.asarray(gallery_labels)
-    subjects, inverse = np.unique(labels, return_inverse=True)
-    member = inverse[None, :] == np.arange(len(subjects))[:, None]  # [S, G]
+    subjects, member = _membership(gallery_labels)
     if gallery_mode == "templates":
         out = (probe @ _templates(member, gallery).T).astype(np.float32)
         rows = [] if exclude is None else np.flatnonzero(exclude.any(1))
@@ -74,10 +72,14 @@ def subject_scores(
 
 def subject_templates(embeddings: np.ndarray, labels: Sequence) -> tuple[np.ndarray, np.ndarray]:
     """One template per subject: ([S, D] normalised mean of their embeddings, subjects [S])."""
-    embeddings = _as_matrix(embeddings)
+    subjects, member = _membership(labels)
+    return _templates(member, _as_matrix(embeddings)), subjects
+
+
+def _membership(labels: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct subjects [S] and which entries belong to each, boolean [S, N]."""
     subjects, inverse = np.unique(np.asarray(labels), return_inverse=True)
-    member = inverse[None, :] == np.arange(len(subjects))[:, None]
-    return _templates(member, embeddings), subjects
+    return subjects, inverse[None, :] == np.arange(len(subjects))[:, None]
 
 
 def _templates(member: np.ndarray, gallery: np.ndarray) -> np.ndarray:

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             default="walks",
             help="walks: best score over a subject's gallery walks (CASIA-B's nearest "
             "neighbour, the default); templates: score against the mean of their walks "
-            "(how the portal matches a person enrolled with several walks)",
+            "(recommended when a person is enrolled with several walks)",
         )
         parser.add_argument("--json", action="store_true")
 
