@@ -72,6 +72,11 @@ class TrainConfig:
     threads: int = 2
     checkpoint_every: int = 100
     validation_people: int = 100
+    # Hard-negative batches: this fraction of each batch's people are groups of a random person
+    # and its ``hard_neighbours`` nearest pool people in the current embedding space, so the
+    # loss has look-alikes to separate (random people from a pool of 1,500 are mostly easy).
+    hard_fraction: float = 0.0
+    hard_neighbours: int = 3
     network: dict = field(default_factory=lambda: NetworkConfig().to_dict())
     augment: dict = field(default_factory=lambda: AugmentConfig().to_dict())
 
@@ -81,6 +86,11 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: Mapping) -> TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+# What a resumed run may change: its length and how batches are drawn. Everything else (the
+# network, the data, the augmentations, the optimiser) stays as the checkpoint says.
+RESUMABLE_FIELDS = ("steps", "hard_fraction", "hard_neighbours")
 
 
 def _tune_allocator() -> None:
@@ -156,10 +166,19 @@ def sample_batch(
     clips_per_person: int,
     clip_length: int,
     augment: AugmentConfig,
+    neighbours: np.ndarray | None = None,
+    hard_fraction: float = 0.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """P people x K augmented clips: (clips [P*K, T, 17, 3], labels [P*K])."""
+    """P people x K augmented clips: (clips [P*K, T, 17, 3], labels [P*K]).
+
+    With ``neighbours`` ([n, k] pool indices, nearest first) and ``hard_fraction`` > 0, that
+    fraction of the people come in groups of a random person and its nearest neighbours.
+    """
     n = len(sequences)
-    people = rng.choice(n, size=min(batch_people, n), replace=False)
+    if neighbours is not None and hard_fraction > 0:
+        people = hard_people(n, min(batch_people, n), neighbours, rng, hard_fraction)
+    else:
+        people = rng.choice(n, size=min(batch_people, n), replace=False)
     clips, labels = [], []
     for label in people:
         walks = sequences[label]
@@ -169,6 +188,57 @@ def sample_batch(
             clips.append(augment_clip(clip, rng, augment))
             labels.append(label)
     return torch.from_numpy(np.stack(clips)), torch.as_tensor(np.asarray(labels))
+
+
+def hard_people(
+    n: int, size: int, neighbours: np.ndarray, rng: np.random.Generator, fraction: float
+) -> np.ndarray:
+    """``size`` distinct people of ``n``: ``fraction`` of them as random people each followed by
+    their nearest neighbours (not already chosen), the rest drawn at random."""
+    quota = min(size, round(size * fraction))
+    chosen: list[int] = []
+    taken: set[int] = set()
+    while len(chosen) < quota:
+        anchor = int(rng.integers(n))
+        if anchor in taken:
+            continue
+        group = [anchor] + [int(j) for j in neighbours[anchor] if int(j) not in taken]
+        for j in group[: quota - len(chosen)]:
+            chosen.append(j)
+            taken.add(j)
+    rest = [int(i) for i in rng.permutation(n) if int(i) not in taken]
+    return np.asarray(chosen + rest[: size - len(chosen)], dtype=np.int64)
+
+
+def centre_clip(sequence: np.ndarray, length: int) -> np.ndarray:
+    """The middle ``length`` frames of a sequence (looped first when it is shorter)."""
+    seq = sequence
+    if len(seq) < length:
+        seq = np.concatenate([seq] * int(np.ceil(length / len(seq))), 0)
+    start = (len(seq) - length) // 2
+    return seq[start : start + length]
+
+
+@torch.no_grad()
+def nearest_people(
+    model: torch.nn.Module, walks: Sequence[Sequence[np.ndarray]], clip_length: int, k: int
+) -> np.ndarray:
+    """[n, k] indices of each pool person's ``k`` nearest other people (cosine similarity of
+    the mean embedding of the centre clips of their first two walks), nearest first."""
+    was_training = model.training
+    model.eval()
+    clips = np.stack([centre_clip(w[i], clip_length) for w in walks for i in range(min(2, len(w)))])
+    per_person = [min(2, len(w)) for w in walks]
+    emb = torch.cat(
+        [model(torch.from_numpy(c)) for c in np.array_split(clips, -(-len(clips) // 128))]
+    )
+    owner = torch.as_tensor(np.repeat(np.arange(len(walks)), per_person))
+    mean = torch.zeros(len(walks), emb.shape[1]).index_add_(0, owner, emb)
+    mean = torch.nn.functional.normalize(mean, dim=1)
+    sim = mean @ mean.T
+    sim.fill_diagonal_(-float("inf"))
+    model.train(was_training)
+    return sim.topk(min(k, len(walks) - 1), dim=1).indices.numpy()
 
 
 # --------------------------------------------------------------------------- threshold
@@ -248,13 +318,18 @@ def train(
     progress: bool = True,
     choose_operating_threshold: bool = True,
     stop_after: int | None = None,
+    compile: bool = False,
 ) -> Path:
     """Train on synthetic walkers; write the checkpoint to ``out_path`` and return the path.
 
     With ``resume``, the config, weights, optimizer, schedule and RNG states come from that
-    checkpoint and training continues to ``config.steps`` (a larger ``steps`` may be passed).
+    checkpoint and training continues to ``config.steps``. On resume ``config`` may change only
+    RESUMABLE_FIELDS: a TrainConfig changes ``steps``; a mapping changes the keys it holds.
     ``stop_after``: stop after this many steps of this run and save a resumable checkpoint
-    (a time-boxed session); the run is finished by resuming it.
+    (a time-boxed session); the run is finished by resuming it. ``compile``: run the forward
+    and backward passes through ``torch.compile`` (about 1.4x faster per step on 2 CPU cores
+    after a minute of compiling). Compiled dropout draws its own random numbers, so a compiled
+    run repeats other compiled runs of the same seed, not eager ones.
     """
     _tune_allocator()
     out_path = Path(out_path)
@@ -265,9 +340,17 @@ def train(
         if "optimizer" not in state:
             raise ValueError(f"{resume} carries no training state to resume from")
         saved = TrainConfig.from_dict(state["config"])
-        if config is not None:  # only the length of the run may change on resume
-            requested = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-            saved.steps = requested.steps
+        if isinstance(config, TrainConfig):
+            saved.steps = config.steps
+        elif config is not None:
+            fixed = sorted(set(config) - set(RESUMABLE_FIELDS))
+            if fixed:
+                raise ValueError(
+                    f"a resumed run cannot change {', '.join(fixed)}; only "
+                    f"{', '.join(RESUMABLE_FIELDS)}"
+                )
+            for key, value in config.items():
+                setattr(saved, key, type(getattr(saved, key))(value))
         config = saved
     elif config is None:
         config = TrainConfig()
@@ -285,6 +368,7 @@ def train(
     )
     rng = np.random.default_rng([0xBA7C, config.seed])
     history: list[dict] = []
+    stages: list[dict] = []
     step = 0
     if state is not None:
         model.load_state_dict(ckpt["model_state"])
@@ -293,7 +377,12 @@ def train(
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         history = list(state.get("history", []))
+        stages = list(state.get("stages", []))
         step = int(state["step"])
+    # each run of this function, so a checkpoint says how its steps were made
+    stages.append(
+        {"from_step": step, "hard_fraction": config.hard_fraction, "compiled": bool(compile)}
+    )
 
     augment = AugmentConfig(**config.augment)
     loss_fn = SupConLoss(config.temperature)
@@ -309,18 +398,27 @@ def train(
             "numpy_rng": _rng_state(rng),
             "torch_rng": torch.get_rng_state(),
             "history": history,
+            "stages": stages,
         }
         return build_checkpoint(
             model, input=spec, training=training, threshold=threshold, metrics=metrics
         )
 
     model.train()
+    forward = torch.compile(model) if compile else model
     started = time.monotonic()
     bar = _progress(config.steps, step, progress, "gait training")
     running = None
+    neighbours, neighbours_generation = None, None
     stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
     while step < stop_at:
-        pool.update(step // config.refresh_every)
+        generation = step // config.refresh_every
+        pool.update(generation)
+        if config.hard_fraction > 0 and neighbours_generation != generation:
+            neighbours = nearest_people(
+                model, pool.walks, config.clip_length, config.hard_neighbours
+            )
+            neighbours_generation = generation
         clips, labels = sample_batch(
             pool.walks,
             rng,
@@ -328,8 +426,10 @@ def train(
             clips_per_person=config.clips_per_person,
             clip_length=config.clip_length,
             augment=augment,
+            neighbours=neighbours,
+            hard_fraction=config.hard_fraction,
         )
-        loss = loss_fn(model(clips), labels)
+        loss = loss_fn(forward(clips), labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

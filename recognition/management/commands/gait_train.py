@@ -27,6 +27,16 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=None, help="people in the pool")
         parser.add_argument("--batch-people", type=int, default=None)
         parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument(
+            "--hard-fraction",
+            type=float,
+            default=None,
+            help="fraction of each batch drawn as look-alike groups (hard negatives); 0 = random",
+        )
+        parser.add_argument("--hard-neighbours", type=int, default=None)
+        parser.add_argument(
+            "--compile", action="store_true", help="torch.compile the training passes (faster)"
+        )
         parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
         parser.add_argument("--resume", default=None, help="checkpoint to continue training")
         parser.add_argument(
@@ -66,17 +76,32 @@ class Command(BaseCommand):
                 config = json.loads(opts["config"])
             except json.JSONDecodeError as exc:
                 raise CommandError(f"--config is not JSON: {exc}") from exc
-        for key in ("steps", "seed", "people", "batch_people", "threads"):
+        for key in (
+            "steps",
+            "seed",
+            "people",
+            "batch_people",
+            "threads",
+            "hard_fraction",
+            "hard_neighbours",
+        ):
             if opts[key] is not None:
                 config[key] = opts[key]
-        cfg = TrainConfig.from_dict({**TrainConfig().to_dict(), **config})
-        return train(
-            cfg if not opts["resume"] or config else None,
-            out_path=opts["out"],
-            resume=opts["resume"],
-            progress=not opts["no_progress"],
-            stop_after=opts["stop_after"],
-        )
+        if opts["resume"]:  # only what was asked for changes; the checkpoint holds the rest
+            run_config = config or None
+        else:
+            run_config = TrainConfig.from_dict({**TrainConfig().to_dict(), **config})
+        try:
+            return train(
+                run_config,
+                out_path=opts["out"],
+                resume=opts["resume"],
+                progress=not opts["no_progress"],
+                stop_after=opts["stop_after"],
+                compile=opts["compile"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
 
     def _fine_tune(self, opts) -> Path:
         from recognition.gait.evaluation import load_walker

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from io import StringIO
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from recognition.gait.checkpoint import load_checkpoint
 
@@ -94,6 +95,17 @@ def test_train_and_fine_tune_commands(tmp_path):
         stdout=StringIO(),
     )  # fmt: skip
     assert load_checkpoint(model)["training"]["step"] == 4
+    # a later stage with hard-negative batches; the recipe itself cannot change on resume
+    call_command(
+        "gait_train", out=str(model), resume=str(model), steps=5, hard_fraction=0.5,
+        no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    assert load_checkpoint(model)["training"]["config"]["hard_fraction"] == 0.5
+    with pytest.raises(CommandError, match="cannot change seed"):
+        call_command(
+            "gait_train", out=str(model), resume=str(model), steps=6, seed=3, no_progress=True,
+            stdout=StringIO(),
+        )  # fmt: skip
     call_command(
         "gait_synth", str(tmp_path / "site"), people=2, walks_per_condition=2,
         conditions="nm", views="90", stdout=StringIO(),

@@ -17,7 +17,14 @@ from recognition.gait.losses import SupConLoss
 from recognition.gait.network import GaitGraphNet
 from recognition.gait.skeleton import COCO17_JOINTS
 from recognition.gait.synthetic import generate_person, walk
-from recognition.gait.training import SyntheticPool, fine_tune, sample_batch, train
+from recognition.gait.training import (
+    SyntheticPool,
+    fine_tune,
+    hard_people,
+    nearest_people,
+    sample_batch,
+    train,
+)
 
 from .conftest import TINY_NETWORK, tiny_train_config
 
@@ -97,6 +104,71 @@ def test_pool_refresh_is_deterministic():
     again.update(3)
     assert pool.subjects == again.subjects
     assert pool.subjects != list(range(cfg.people))
+
+
+def test_hard_batches_are_groups_of_look_alikes_then_random_people():
+    n = 20
+    neighbours = np.array([[(i + 1) % n, (i + 2) % n, (i + 3) % n] for i in range(n)])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        people = hard_people(n, 8, neighbours, rng, 0.5)
+        assert len(people) == 8 and len(set(people.tolist())) == 8
+        anchor = people[0]
+        assert people[1:4].tolist() == [(anchor + d) % n for d in (1, 2, 3)]
+    # the batch labels follow the chosen people, K clips each
+    pool = SyntheticPool(tiny_train_config(people=n, refresh_people=n))
+    pool.update(0)
+    clips, labels = sample_batch(
+        pool.walks, np.random.default_rng(1), batch_people=8, clips_per_person=2,
+        clip_length=30, augment=AugmentConfig(), neighbours=neighbours, hard_fraction=1.0,
+    )  # fmt: skip
+    first = int(labels[0])
+    assert labels.tolist()[:8] == [(first + d) % n for d in range(4) for _ in "ab"]
+    assert tuple(clips.shape) == (16, 30, 17, 3)
+
+
+def test_nearest_people_pairs_walks_of_the_same_person():
+    cfg = tiny_train_config(people=6, refresh_people=6)
+    pool = SyntheticPool(cfg)
+    pool.update(0)
+    walks = [list(w) for w in pool.walks]
+    walks[4] = [w.copy() for w in walks[1]]  # person 4 walks exactly like person 1
+    torch.manual_seed(0)
+    model = GaitGraphNet(TINY_NETWORK).train()
+    nearest = nearest_people(model, walks, 30, 2)
+    assert nearest.shape == (6, 2)
+    assert nearest[1, 0] == 4 and nearest[4, 0] == 1
+    assert all(i not in row for i, row in enumerate(nearest.tolist()))
+    assert model.training  # left in the mode it was in
+
+
+def test_resume_may_change_how_batches_are_drawn_and_nothing_else(tmp_path):
+    part = train(tiny_train_config(), out_path=tmp_path / "p.pt", progress=False, stop_after=2)
+    changes = {"steps": 6, "hard_fraction": 0.5, "hard_neighbours": 1}
+    hard = train(changes, out_path=tmp_path / "h.pt", resume=part, progress=False)
+    ckpt = load_checkpoint(hard)
+    assert ckpt["training"]["step"] == 6
+    assert ckpt["training"]["config"]["hard_fraction"] == 0.5
+    assert [s["from_step"] for s in ckpt["training"]["stages"]] == [0, 2]
+    assert [s["hard_fraction"] for s in ckpt["training"]["stages"]] == [0.0, 0.5]
+    again = train(changes, out_path=tmp_path / "h2.pt", resume=part, progress=False)
+    assert _same(_weights(hard), _weights(again))  # hard mining is seeded too
+    with pytest.raises(ValueError, match="cannot change lr"):
+        train({"lr": 1.0}, out_path=tmp_path / "x.pt", resume=part, progress=False)
+
+
+def test_compiled_training_is_reproducible(tmp_path):
+    # compiled dropout draws other random numbers than eager dropout, so compare compiled runs
+    runs = [
+        train(
+            tiny_train_config(steps=3), out_path=tmp_path / f"{i}.pt", progress=False, compile=True
+        )
+        for i in range(2)
+    ]
+    a, b = (load_checkpoint(p) for p in runs)
+    assert _same(a["model_state"], b["model_state"])
+    assert all(np.isfinite(h["loss"]) for h in a["training"]["history"])
+    assert a["training"]["stages"] == [{"from_step": 0, "hard_fraction": 0.0, "compiled": True}]
 
 
 def test_threshold_is_chosen_and_exposed(tmp_path):
