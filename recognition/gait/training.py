@@ -300,6 +300,25 @@ def _lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, progress))) * 0.98 + 0.02
 
 
+def pack_history(history: Sequence[Mapping]) -> dict:
+    """The per-step losses as two tensors: 8 bytes a step in the checkpoint instead of ~30 for
+    a list of dicts, which keeps the shipped model under 5 MB as its run is extended."""
+    return {
+        "step": torch.tensor([int(h["step"]) for h in history], dtype=torch.int32),
+        "loss": torch.tensor([float(h["loss"]) for h in history], dtype=torch.float32),
+    }
+
+
+def unpack_history(saved: Mapping | Sequence | None) -> list[dict]:
+    """Either form (packed, or the list of dicts of older checkpoints) -> list of dicts."""
+    if isinstance(saved, Mapping):
+        return [
+            {"step": int(s), "loss": float(v)}
+            for s, v in zip(saved["step"].tolist(), saved["loss"].tolist(), strict=True)
+        ]
+    return [dict(h) for h in saved or []]
+
+
 def _rng_state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
 
@@ -376,7 +395,7 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
-        history = list(state.get("history", []))
+        history = unpack_history(state.get("history"))
         stages = list(state.get("stages", []))
         step = int(state["step"])
     # each run of this function, so a checkpoint says how its steps were made
@@ -397,7 +416,7 @@ def train(
             "scheduler": scheduler.state_dict(),
             "numpy_rng": _rng_state(rng),
             "torch_rng": torch.get_rng_state(),
-            "history": history,
+            "history": pack_history(history),
             "stages": stages,
         }
         return build_checkpoint(

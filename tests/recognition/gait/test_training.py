@@ -24,6 +24,7 @@ from recognition.gait.training import (
     nearest_people,
     sample_batch,
     train,
+    unpack_history,
 )
 
 from .conftest import TINY_NETWORK, tiny_train_config
@@ -90,9 +91,24 @@ def test_checkpoint_contents_and_resume_round_trip(tmp_path):
     assert ckpt["engine_version"]
     resumed = train(None, out_path=tmp_path / "resumed.pt", resume=part, progress=False)
     assert load_checkpoint(resumed)["training"]["step"] == 4
+    history = unpack_history(load_checkpoint(resumed)["training"]["history"])
+    assert [h["step"] for h in history] == [1, 2, 3, 4]
+    assert history == unpack_history(load_checkpoint(full)["training"]["history"])
     assert _same(_weights(full), _weights(resumed))
     stripped = strip_training_state(load_checkpoint(full))
     assert "optimizer" not in stripped["training"]
+
+
+def test_older_checkpoints_with_a_list_history_still_resume(tmp_path):
+    part = load_checkpoint(
+        train(tiny_train_config(), out_path=tmp_path / "p.pt", progress=False, stop_after=2)
+    )
+    part["training"]["history"] = unpack_history(part["training"]["history"])  # the old form
+    old = tmp_path / "old.pt"
+    torch.save(part, old)
+    resumed = train(None, out_path=tmp_path / "r.pt", resume=old, progress=False)
+    steps = unpack_history(load_checkpoint(resumed)["training"]["history"])
+    assert [h["step"] for h in steps] == [1, 2, 3, 4]
 
 
 def test_pool_refresh_is_deterministic():
@@ -167,7 +183,7 @@ def test_compiled_training_is_reproducible(tmp_path):
     ]
     a, b = (load_checkpoint(p) for p in runs)
     assert _same(a["model_state"], b["model_state"])
-    assert all(np.isfinite(h["loss"]) for h in a["training"]["history"])
+    assert torch.isfinite(a["training"]["history"]["loss"]).all()
     assert a["training"]["stages"] == [{"from_step": 0, "hard_fraction": 0.0, "compiled": True}]
 
 
