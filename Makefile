@@ -51,7 +51,8 @@ mmpose: install
 # The shipped default gait model (docs/MODEL_CARD.md): 1,800 steps of the default recipe; the same
 # run extended to 5,400 steps (a warm restart of the cosine schedule); then extended again, planned
 # as 10,500 steps but cut to 9,000 at step 6,900 (the session's time box), which is what the next
-# two lines replay exactly; then extended once more, to 13,000 steps. About 5-5.5 hours on 2 cores.
+# two lines replay exactly; then extended to 13,000 steps; then to 18,000 and 21,000 steps with half
+# of every batch drawn as look-alike groups (hard negatives), compiled. About 6.5 hours on 2 cores.
 GAIT_MODEL_OUT ?= recognition/gait/models/default.pt
 gait-model: install
 	$(BIN)/python manage.py gait_train --out $(GAIT_MODEL_OUT) --seed 1 --steps 1800
@@ -60,6 +61,10 @@ gait-model: install
 		--out $(GAIT_MODEL_OUT)
 	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 9000 --out $(GAIT_MODEL_OUT)
 	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 13000 --out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 18000 --hard-fraction 0.5 \
+		--compile --out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 21000 --compile \
+		--out $(GAIT_MODEL_OUT)
 
 lint: install
 	$(BIN)/ruff check .
