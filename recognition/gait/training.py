@@ -376,6 +376,10 @@ def train(
     elif not isinstance(config, TrainConfig):
         config = TrainConfig.from_dict(config)
 
+    if not 0.0 <= config.hard_fraction <= 1.0:
+        raise ValueError(f"hard_fraction must be between 0 and 1, got {config.hard_fraction}")
+    if config.hard_neighbours < 1:
+        raise ValueError(f"hard_neighbours must be at least 1, got {config.hard_neighbours}")
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     model = GaitGraphNet(NetworkConfig.from_dict(config.network))

@@ -101,6 +101,12 @@ def test_train_and_fine_tune_commands(tmp_path):
         no_progress=True, stdout=StringIO(),
     )  # fmt: skip
     assert load_checkpoint(model)["training"]["config"]["hard_fraction"] == 0.5
+    with pytest.raises(CommandError, match="hard_fraction must be between 0 and 1"):
+        call_command(
+            "gait_train", out=str(model), resume=str(model), steps=6, hard_fraction=1.5,
+            no_progress=True, stdout=StringIO(),
+        )  # fmt: skip
+    assert load_checkpoint(model)["training"]["step"] == 5  # nothing was overwritten
     with pytest.raises(CommandError, match="cannot change seed"):
         call_command(
             "gait_train", out=str(model), resume=str(model), steps=6, seed=3, no_progress=True,
