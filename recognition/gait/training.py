@@ -77,6 +77,9 @@ class TrainConfig:
     # loss has look-alikes to separate (random people from a pool of 1,500 are mostly easy).
     hard_fraction: float = 0.0
     hard_neighbours: int = 3
+    # Each step's batch drawn from its own RNG (seed, step) instead of one stream, so batches do
+    # not depend on which process draws them: needed to draw them in worker processes.
+    per_step_batch_seed: bool = False
     network: dict = field(default_factory=lambda: NetworkConfig().to_dict())
     augment: dict = field(default_factory=lambda: AugmentConfig().to_dict())
 
@@ -88,9 +91,16 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
-# What a resumed run may change: its length and how batches are drawn. Everything else (the
-# network, the data, the augmentations, the optimiser) stays as the checkpoint says.
-RESUMABLE_FIELDS = ("steps", "hard_fraction", "hard_neighbours")
+# What a resumed run may change: its length and how batches are drawn (their size included).
+# Everything else (the network, the data, the augmentations, the optimiser) stays as the
+# checkpoint says.
+RESUMABLE_FIELDS = (
+    "steps",
+    "hard_fraction",
+    "hard_neighbours",
+    "batch_people",
+    "per_step_batch_seed",
+)
 
 
 def _tune_allocator() -> None:
@@ -143,7 +153,10 @@ class SyntheticPool:
         g = block + 1 + self.n_blocks * ((generation - 1 - block) // self.n_blocks)
         return cfg.people + (g - 1) * cfg.refresh_people + (slot - block * cfg.refresh_people)
 
-    def update(self, generation: int) -> None:
+    def update(self, generation: int, workers: int = 0) -> None:
+        """Hold the people of ``generation``; new people are made in ``workers`` processes
+        (0: in this one). Each person depends only on its subject number, so the pool is the
+        same whatever the number of workers."""
         if generation == self.generation:
             return
         cfg = self.config
@@ -151,11 +164,27 @@ class SyntheticPool:
         if not self.subjects:
             self.subjects = [-1] * cfg.people
             self.walks = [[] for _ in range(cfg.people)]
-        for i, subject in enumerate(wanted):
-            if self.subjects[i] != subject:
-                self.subjects[i] = subject
-                self.walks[i] = synthetic_walks(subject, cfg.walks_per_person, cfg.seed, cfg)
+        slots = [i for i, subject in enumerate(wanted) if self.subjects[i] != subject]
+        made = _make_people([wanted[i] for i in slots], cfg, workers)
+        for i, walks in zip(slots, made, strict=True):
+            self.subjects[i] = wanted[i]
+            self.walks[i] = walks
         self.generation = generation
+
+
+def _person_walks(args: tuple[int, TrainConfig]) -> list[np.ndarray]:
+    subject, config = args
+    return synthetic_walks(subject, config.walks_per_person, config.seed, config)
+
+
+def _make_people(subjects: list[int], config: TrainConfig, workers: int) -> list[list[np.ndarray]]:
+    if workers <= 1 or len(subjects) < 2:
+        return [_person_walks((s, config)) for s in subjects]
+    import multiprocessing
+
+    # fork: the workers need nothing but the subject numbers; numpy only, never the GPU
+    with multiprocessing.get_context("fork").Pool(workers) as procs:
+        return procs.map(_person_walks, [(s, config) for s in subjects], chunksize=4)
 
 
 def sample_batch(
@@ -190,6 +219,43 @@ def sample_batch(
     return torch.from_numpy(np.stack(clips)), torch.as_tensor(np.asarray(labels))
 
 
+def step_rng(seed: int, step: int) -> np.random.Generator:
+    """The RNG of one step's batch when batches are seeded per step."""
+    return np.random.default_rng([0xBA7C, seed, 0x57E9, step])
+
+
+class StepBatches(torch.utils.data.Dataset):
+    """The batches of a run of steps within one pool generation, each drawn from its own
+    :func:`step_rng`, so a DataLoader's worker processes draw exactly what one process would."""
+
+    def __init__(
+        self,
+        walks: Sequence[Sequence[np.ndarray]],
+        steps: Sequence[int],
+        config: TrainConfig,
+        augment: AugmentConfig,
+        neighbours: np.ndarray | None,
+    ) -> None:
+        self.walks, self.steps, self.config = walks, list(steps), config
+        self.augment, self.neighbours = augment, neighbours
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        cfg = self.config
+        return sample_batch(
+            self.walks,
+            step_rng(cfg.seed, self.steps[i]),
+            batch_people=cfg.batch_people,
+            clips_per_person=cfg.clips_per_person,
+            clip_length=cfg.clip_length,
+            augment=self.augment,
+            neighbours=self.neighbours,
+            hard_fraction=cfg.hard_fraction,
+        )
+
+
 def hard_people(
     n: int, size: int, neighbours: np.ndarray, rng: np.random.Generator, fraction: float
 ) -> np.ndarray:
@@ -221,7 +287,11 @@ def centre_clip(sequence: np.ndarray, length: int) -> np.ndarray:
 
 @torch.no_grad()
 def nearest_people(
-    model: torch.nn.Module, walks: Sequence[Sequence[np.ndarray]], clip_length: int, k: int
+    model: torch.nn.Module,
+    walks: Sequence[Sequence[np.ndarray]],
+    clip_length: int,
+    k: int,
+    device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """[n, k] indices of each pool person's ``k`` nearest other people (cosine similarity of
     the mean embedding of the centre clips of their first two walks), nearest first."""
@@ -230,7 +300,10 @@ def nearest_people(
     clips = np.stack([centre_clip(w[i], clip_length) for w in walks for i in range(min(2, len(w)))])
     per_person = [min(2, len(w)) for w in walks]
     emb = torch.cat(
-        [model(torch.from_numpy(c)) for c in np.array_split(clips, -(-len(clips) // 128))]
+        [
+            model(torch.from_numpy(c).to(device)).cpu()
+            for c in np.array_split(clips, -(-len(clips) // 128))
+        ]
     )
     owner = torch.as_tensor(np.repeat(np.arange(len(walks)), per_person))
     mean = torch.zeros(len(walks), emb.shape[1]).index_add_(0, owner, emb)
@@ -319,6 +392,36 @@ def unpack_history(saved: Mapping | Sequence | None) -> list[dict]:
     return [dict(h) for h in saved or []]
 
 
+def _on_cpu(obj):
+    """A (nested) state dict with every tensor on the CPU, so a checkpoint written on a GPU
+    loads anywhere."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: _on_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_on_cpu(v) for v in obj)
+    return obj
+
+
+def _generation_batches(dataset: StepBatches, workers: int):
+    """The dataset's batches in order; drawn ahead in ``workers`` forked processes when > 0."""
+    if workers <= 0:
+        return (dataset[i] for i in range(len(dataset)))
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=None,
+        num_workers=min(workers, len(dataset)),
+        prefetch_factor=4,
+        pin_memory=torch.cuda.is_available(),
+        multiprocessing_context="fork",
+        # its own generator: seeding workers from torch's global RNG would shift dropout's
+        # random numbers and make a run depend on its number of workers
+        generator=torch.Generator().manual_seed(0),
+    )
+    return iter(loader)
+
+
 def _rng_state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
 
@@ -338,6 +441,8 @@ def train(
     choose_operating_threshold: bool = True,
     stop_after: int | None = None,
     compile: bool = False,
+    device: str = "cpu",
+    workers: int = 0,
 ) -> Path:
     """Train on synthetic walkers; write the checkpoint to ``out_path`` and return the path.
 
@@ -349,6 +454,9 @@ def train(
     and backward passes through ``torch.compile`` (about 1.4x faster per step on 2 CPU cores
     after a minute of compiling). Compiled dropout draws its own random numbers, so a compiled
     run repeats other compiled runs of the same seed, not eager ones.
+    ``device``: where the network runs ("cpu", "cuda"); the checkpoint is written for the CPU
+    either way. ``workers``: processes that make synthetic people and draw batches (needs
+    ``per_step_batch_seed``, which makes batches the same whatever the number of workers).
     """
     _tune_allocator()
     out_path = Path(out_path)
@@ -380,9 +488,15 @@ def train(
         raise ValueError(f"hard_fraction must be between 0 and 1, got {config.hard_fraction}")
     if config.hard_neighbours < 1:
         raise ValueError(f"hard_neighbours must be at least 1, got {config.hard_neighbours}")
+    if workers > 0 and not config.per_step_batch_seed:
+        raise ValueError("workers need per_step_batch_seed (batches seeded per step)")
+    device = torch.device(device)
+    if device.type == "cuda":  # TF32 matrix products and tuned convolutions: the GPU's fast path
+        torch.backends.cudnn.benchmark = True
+        torch.set_float32_matmul_precision("high")
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    model = GaitGraphNet(NetworkConfig.from_dict(config.network))
+    model = GaitGraphNet(NetworkConfig.from_dict(config.network)).to(device)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
@@ -395,16 +509,24 @@ def train(
     step = 0
     if state is not None:
         model.load_state_dict(ckpt["model_state"])
-        optimizer.load_state_dict(state["optimizer"])
+        optimizer.load_state_dict(state["optimizer"])  # moves its state to the model's device
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
+        if device.type == "cuda" and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"], device)
         history = unpack_history(state.get("history"))
         stages = list(state.get("stages", []))
         step = int(state["step"])
     # each run of this function, so a checkpoint says how its steps were made
     stages.append(
-        {"from_step": step, "hard_fraction": config.hard_fraction, "compiled": bool(compile)}
+        {
+            "from_step": step,
+            "hard_fraction": config.hard_fraction,
+            "batch_people": config.batch_people,
+            "compiled": bool(compile),
+            "device": device.type,
+        }
     )
 
     augment = AugmentConfig(**config.augment)
@@ -416,13 +538,15 @@ def train(
         training = {
             "config": config.to_dict(),
             "step": step,
-            "optimizer": optimizer.state_dict(),
+            "optimizer": _on_cpu(optimizer.state_dict()),
             "scheduler": scheduler.state_dict(),
             "numpy_rng": _rng_state(rng),
             "torch_rng": torch.get_rng_state(),
             "history": pack_history(history),
             "stages": stages,
         }
+        if device.type == "cuda":
+            training["cuda_rng"] = torch.cuda.get_rng_state(device)
         return build_checkpoint(
             model, input=spec, training=training, threshold=threshold, metrics=metrics
         )
@@ -434,24 +558,37 @@ def train(
     running = None
     neighbours, neighbours_generation = None, None
     stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
+    batches = iter(())
     while step < stop_at:
         generation = step // config.refresh_every
-        pool.update(generation)
-        if config.hard_fraction > 0 and neighbours_generation != generation:
-            neighbours = nearest_people(
-                model, pool.walks, config.clip_length, config.hard_neighbours
+        if generation != pool.generation:
+            pool.update(generation, workers)
+            if config.hard_fraction > 0 and neighbours_generation != generation:
+                neighbours = nearest_people(
+                    model, pool.walks, config.clip_length, config.hard_neighbours, device
+                )
+                neighbours_generation = generation
+            if config.per_step_batch_seed:
+                end = min(stop_at, (generation + 1) * config.refresh_every)
+                batches = _generation_batches(
+                    StepBatches(pool.walks, range(step, end), config, augment, neighbours),
+                    workers,
+                )
+        if config.per_step_batch_seed:
+            clips, labels = next(batches)
+        else:
+            clips, labels = sample_batch(
+                pool.walks,
+                rng,
+                batch_people=config.batch_people,
+                clips_per_person=config.clips_per_person,
+                clip_length=config.clip_length,
+                augment=augment,
+                neighbours=neighbours,
+                hard_fraction=config.hard_fraction,
             )
-            neighbours_generation = generation
-        clips, labels = sample_batch(
-            pool.walks,
-            rng,
-            batch_people=config.batch_people,
-            clips_per_person=config.clips_per_person,
-            clip_length=config.clip_length,
-            augment=augment,
-            neighbours=neighbours,
-            hard_fraction=config.hard_fraction,
-        )
+        clips = clips.to(device, non_blocking=True)
+        labels = labels.to(device, non_blocking=True)
         loss = loss_fn(forward(clips), labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -474,7 +611,7 @@ def train(
 
     threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
     if choose_operating_threshold and config.validation_people >= 2:
-        model.eval()
+        model.eval().cpu()  # the threshold is chosen where the portal runs it
         embedder = GaitEmbedder(model, input_spec=spec)
         threshold, val = choose_threshold(embedder, config.validation_people, seed=config.seed)
         metrics.update(val)

@@ -37,6 +37,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--compile", action="store_true", help="torch.compile the training passes (faster)"
         )
+        parser.add_argument(
+            "--device", default="cpu", help="where the network trains: cpu (default) or cuda"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="processes that make synthetic people and draw batches; switches the run to "
+            "batches seeded per step, so they do not depend on the number of workers",
+        )
         parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
         parser.add_argument("--resume", default=None, help="checkpoint to continue training")
         parser.add_argument(
@@ -87,6 +97,18 @@ class Command(BaseCommand):
         ):
             if opts[key] is not None:
                 config[key] = opts[key]
+        if opts["workers"] < 0:
+            raise CommandError("--workers must be 0 or more")
+        if opts["workers"] > 0:
+            config["per_step_batch_seed"] = True
+        device = opts["device"]
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise CommandError(f"--device {device}: this torch build sees no CUDA GPU")
+        elif device != "cpu":
+            raise CommandError(f"--device must be cpu or cuda, got {device!r}")
         if opts["resume"]:  # only what was asked for changes; the checkpoint holds the rest
             run_config = config or None
         else:
@@ -99,6 +121,8 @@ class Command(BaseCommand):
                 progress=not opts["no_progress"],
                 stop_after=opts["stop_after"],
                 compile=opts["compile"],
+                device=device,
+                workers=opts["workers"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
