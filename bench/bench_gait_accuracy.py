@@ -88,6 +88,25 @@ def run_seed(
     )
 
 
+def parse_detector(text: str, parser: argparse.ArgumentParser) -> dict[str, float]:
+    """--detector FIELD=VALUE[,...] -> {field: value}; a bad field or value is a usage error."""
+    from recognition.gait.synthetic.detector import DetectorStyle
+
+    fields = set(DetectorStyle.__dataclass_fields__)
+    out: dict[str, float] = {}
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in fields:
+            parser.error(
+                f"--detector: {item!r} is not FIELD=VALUE with FIELD one of {sorted(fields)}"
+            )
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            parser.error(f"--detector: {value!r} for {key.strip()} is not a number")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=None)
@@ -106,7 +125,7 @@ def main() -> None:
     embedder = GaitEmbedder.from_checkpoint(args.model, tta=not args.no_tta)
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.monotonic()
-    detector = {k: float(v) for k, v in (kv.split("=") for kv in args.detector.split(",") if kv)}
+    detector = parse_detector(args.detector, parser)
     reports = [
         run_seed(
             embedder,

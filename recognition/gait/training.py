@@ -404,7 +404,7 @@ def _on_cpu(obj):
     return obj
 
 
-def _generation_batches(dataset: StepBatches, workers: int):
+def _generation_batches(dataset: StepBatches, workers: int, *, pin_memory: bool = False):
     """The dataset's batches in order; drawn ahead in ``workers`` forked processes when > 0."""
     if workers <= 0:
         return (dataset[i] for i in range(len(dataset)))
@@ -413,7 +413,7 @@ def _generation_batches(dataset: StepBatches, workers: int):
         batch_size=None,
         num_workers=min(workers, len(dataset)),
         prefetch_factor=4,
-        pin_memory=torch.cuda.is_available(),
+        pin_memory=pin_memory,
         multiprocessing_context="fork",
         # its own generator: seeding workers from torch's global RNG would shift dropout's
         # random numbers and make a run depend on its number of workers
@@ -556,23 +556,23 @@ def train(
     started = time.monotonic()
     bar = _progress(config.steps, step, progress, "gait training")
     running = None
-    neighbours, neighbours_generation = None, None
+    neighbours = None
     stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
     batches = iter(())
     while step < stop_at:
         generation = step // config.refresh_every
         if generation != pool.generation:
             pool.update(generation, workers)
-            if config.hard_fraction > 0 and neighbours_generation != generation:
+            if config.hard_fraction > 0:  # look-alikes among this generation's people
                 neighbours = nearest_people(
                     model, pool.walks, config.clip_length, config.hard_neighbours, device
                 )
-                neighbours_generation = generation
             if config.per_step_batch_seed:
                 end = min(stop_at, (generation + 1) * config.refresh_every)
                 batches = _generation_batches(
                     StepBatches(pool.walks, range(step, end), config, augment, neighbours),
                     workers,
+                    pin_memory=device.type == "cuda",
                 )
         if config.per_step_batch_seed:
             clips, labels = next(batches)

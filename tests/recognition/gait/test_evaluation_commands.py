@@ -6,6 +6,7 @@ import json
 from io import StringIO
 
 import pytest
+import torch
 from django.core.management import CommandError, call_command
 
 from recognition.gait.checkpoint import load_checkpoint
@@ -112,6 +113,22 @@ def test_train_and_fine_tune_commands(tmp_path):
             "gait_train", out=str(model), resume=str(model), steps=6, seed=3, no_progress=True,
             stdout=StringIO(),
         )  # fmt: skip
+    # a GPU-style stage: bigger batches drawn by worker processes (per-step seeds), on the CPU
+    call_command(
+        "gait_train", out=str(model), resume=str(model), steps=6, batch_people=4, workers=2,
+        no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    grown = load_checkpoint(model)["training"]
+    assert grown["step"] == 6 and grown["config"]["batch_people"] == 4
+    assert grown["config"]["per_step_batch_seed"] is True
+    with pytest.raises(CommandError, match="--device must be cpu or cuda"):
+        call_command("gait_train", out=str(model), resume=str(model), steps=7, device="tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(CommandError, match="sees no CUDA GPU"):
+            call_command("gait_train", out=str(model), resume=str(model), steps=7, device="cuda")
+    with pytest.raises(CommandError, match="--workers must be 0 or more"):
+        call_command("gait_train", out=str(model), resume=str(model), steps=7, workers=-1)
+    assert load_checkpoint(model)["training"]["step"] == 6
     call_command(
         "gait_synth", str(tmp_path / "site"), people=2, walks_per_condition=2,
         conditions="nm", views="90", stdout=StringIO(),
