@@ -54,6 +54,11 @@ mmpose: install
 # two lines replay exactly; then extended to 13,000 steps; then to 18,000 and 21,000 steps with half
 # of every batch drawn as look-alike groups (hard negatives), compiled. About 6.5 hours on 2 cores.
 GAIT_MODEL_OUT ?= recognition/gait/models/default.pt
+# The last three stages ran on one GPU (they need a CUDA build of torch; the pinned CPU wheel
+# runs them with GAIT_DEVICE=cpu, far slower). Workers draw batches in parallel.
+GAIT_DEVICE ?= cuda
+GAIT_WORKERS ?= 14
+GAIT_GPU = --device $(GAIT_DEVICE) --workers $(GAIT_WORKERS)
 gait-model: install
 	$(BIN)/python manage.py gait_train --out $(GAIT_MODEL_OUT) --seed 1 --steps 1800
 	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 5400 --out $(GAIT_MODEL_OUT)
@@ -65,6 +70,12 @@ gait-model: install
 		--compile --out $(GAIT_MODEL_OUT)
 	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 21000 --compile \
 		--out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 24500 --batch-people 96 \
+		--hard-fraction 0.5 $(GAIT_GPU) --out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 28000 --batch-people 128 \
+		$(GAIT_GPU) --out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --resume $(GAIT_MODEL_OUT) --steps 31000 --hard-fraction 0.75 \
+		--hard-neighbours 7 $(GAIT_GPU) --out $(GAIT_MODEL_OUT)
 
 lint: install
 	$(BIN)/ruff check .
