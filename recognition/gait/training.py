@@ -443,6 +443,7 @@ def train(
     compile: bool = False,
     device: str = "cpu",
     workers: int = 0,
+    bf16: bool = False,
 ) -> Path:
     """Train on synthetic walkers; write the checkpoint to ``out_path`` and return the path.
 
@@ -457,6 +458,8 @@ def train(
     ``device``: where the network runs ("cpu", "cuda"); the checkpoint is written for the CPU
     either way. ``workers``: processes that make synthetic people and draw batches (needs
     ``per_step_batch_seed``, which makes batches the same whatever the number of workers).
+    ``bf16``: run the network's passes under bfloat16 autocast (the loss in float32), the fast
+    path of recent GPUs' tensor cores; the weights and the optimizer stay float32.
     """
     _tune_allocator()
     out_path = Path(out_path)
@@ -526,6 +529,7 @@ def train(
             "batch_people": config.batch_people,
             "compiled": bool(compile),
             "device": device.type,
+            "bf16": bool(bf16),
         }
     )
 
@@ -589,7 +593,9 @@ def train(
             )
         clips = clips.to(device, non_blocking=True)
         labels = labels.to(device, non_blocking=True)
-        loss = loss_fn(forward(clips), labels)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            embeddings = forward(clips)
+        loss = loss_fn(embeddings.float(), labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

@@ -47,6 +47,11 @@ class Command(BaseCommand):
             help="processes that make synthetic people and draw batches; switches the run to "
             "batches seeded per step, so they do not depend on the number of workers",
         )
+        parser.add_argument(
+            "--bf16",
+            action="store_true",
+            help="bfloat16 autocast (GPU tensor cores); weights stay float32",
+        )
         parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
         parser.add_argument("--resume", default=None, help="checkpoint to continue training")
         parser.add_argument(
@@ -123,6 +128,7 @@ class Command(BaseCommand):
                 compile=opts["compile"],
                 device=device,
                 workers=opts["workers"],
+                bf16=opts["bf16"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

@@ -116,10 +116,11 @@ def test_train_and_fine_tune_commands(tmp_path):
     # a GPU-style stage: bigger batches drawn by worker processes (per-step seeds), on the CPU
     call_command(
         "gait_train", out=str(model), resume=str(model), steps=6, batch_people=4, workers=2,
-        no_progress=True, stdout=StringIO(),
+        bf16=True, no_progress=True, stdout=StringIO(),
     )  # fmt: skip
     grown = load_checkpoint(model)["training"]
     assert grown["step"] == 6 and grown["config"]["batch_people"] == 4
+    assert grown["stages"][-1]["bf16"] is True
     assert grown["config"]["per_step_batch_seed"] is True
     with pytest.raises(CommandError, match="--device must be cpu or cuda"):
         call_command("gait_train", out=str(model), resume=str(model), steps=7, device="tpu")

@@ -185,8 +185,26 @@ def test_compiled_training_is_reproducible(tmp_path):
     assert _same(a["model_state"], b["model_state"])
     assert torch.isfinite(a["training"]["history"]["loss"]).all()
     assert a["training"]["stages"] == [
-        {"from_step": 0, "hard_fraction": 0.0, "batch_people": 4, "compiled": True, "device": "cpu"}
+        {
+            "from_step": 0,
+            "hard_fraction": 0.0,
+            "batch_people": 4,
+            "compiled": True,
+            "device": "cpu",
+            "bf16": False,
+        }
     ]
+
+
+def test_bf16_autocast_trains_and_is_recorded(tmp_path):
+    full = train(tiny_train_config(steps=3), out_path=tmp_path / "f.pt", progress=False)
+    half = train(tiny_train_config(steps=3), out_path=tmp_path / "h.pt", progress=False, bf16=True)
+    ckpt = load_checkpoint(half)
+    assert torch.isfinite(ckpt["training"]["history"]["loss"]).all()
+    assert ckpt["training"]["stages"][0]["bf16"] is True
+    assert all(v.dtype != torch.bfloat16 for v in ckpt["model_state"].values())  # float32 kept
+    # autocast really ran: the same seed and batches end in other weights than float32 does
+    assert not _same(_weights(full), _weights(half))
 
 
 def test_batches_drawn_in_worker_processes_are_the_ones_drawn_in_one(tmp_path):
