@@ -243,17 +243,28 @@ class StepBatches(torch.utils.data.Dataset):
         return len(self.steps)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        cfg = self.config
-        return sample_batch(
-            self.walks,
-            step_rng(cfg.seed, self.steps[i]),
-            batch_people=cfg.batch_people,
-            clips_per_person=cfg.clips_per_person,
-            clip_length=cfg.clip_length,
-            augment=self.augment,
-            neighbours=self.neighbours,
-            hard_fraction=cfg.hard_fraction,
-        )
+        rng = step_rng(self.config.seed, self.steps[i])
+        return config_batch(self.walks, rng, self.config, self.augment, self.neighbours)
+
+
+def config_batch(
+    walks: Sequence[Sequence[np.ndarray]],
+    rng: np.random.Generator,
+    config: TrainConfig,
+    augment: AugmentConfig,
+    neighbours: np.ndarray | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training batch drawn as ``config`` says (its size, clips and hard-negative share)."""
+    return sample_batch(
+        walks,
+        rng,
+        batch_people=config.batch_people,
+        clips_per_person=config.clips_per_person,
+        clip_length=config.clip_length,
+        augment=augment,
+        neighbours=neighbours,
+        hard_fraction=config.hard_fraction,
+    )
 
 
 def hard_people(
@@ -580,17 +591,8 @@ def train(
                 )
         if config.per_step_batch_seed:
             clips, labels = next(batches)
-        else:
-            clips, labels = sample_batch(
-                pool.walks,
-                rng,
-                batch_people=config.batch_people,
-                clips_per_person=config.clips_per_person,
-                clip_length=config.clip_length,
-                augment=augment,
-                neighbours=neighbours,
-                hard_fraction=config.hard_fraction,
-            )
+        else:  # one RNG stream, as the earlier stages of the shipped run drew them
+            clips, labels = config_batch(pool.walks, rng, config, augment, neighbours)
         clips = clips.to(device, non_blocking=True)
         labels = labels.to(device, non_blocking=True)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
