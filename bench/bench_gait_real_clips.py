@@ -8,6 +8,8 @@ visibility as confidence), keeps the frames with a detection, splits each clip's
 halves and embeds each half. With one walk per person, the halves of one clip are the only
 genuine pairs available: the check is whether each first half finds its own second half among
 all clips (rank-1) and how the genuine and impostor scores sit against the shipped threshold.
+Per clip it also prints in how many frames preprocess.repair_leg_swaps found the knee or ankle
+labels swapped.
 No test uses these clips and nothing derived from them but the printed numbers is kept.
 """
 
@@ -26,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_gait_fit_detector_noise import run_mediapipe
 
 from recognition.gait.embedding import GaitEmbedder
+from recognition.gait.normalize import fill_missing
+from recognition.gait.preprocess import LEG_PAIRS, leg_swap_frames
 from recognition.gait.tracks import PoseTrack
 
 
@@ -50,7 +54,15 @@ def main() -> None:
         for part in (found[:mid], found[mid:]):
             halves.append(PoseTrack(kp[part], part, fps))
         names.append(Path(path).name)
-        print(f"{Path(path).name}: {len(found)} frames with a person at {fps:.0f} fps")
+        filled = fill_missing(kp[found], embedder.min_confidence)
+        half = max(1, round(0.36 * fps / 2))  # repair_leg_swaps' window
+        swapped = np.zeros(len(found), bool)
+        for a, b in LEG_PAIRS:
+            swapped |= leg_swap_frames(filled[:, a], filled[:, b], half_window=half)
+        print(
+            f"{Path(path).name}: {len(found)} frames with a person at {fps:.0f} fps, "
+            f"leg labels swapped in {swapped.sum()} ({swapped.mean():.0%})"
+        )
     emb = embedder.embed_batch(halves)
     first, second = emb[0::2], emb[1::2]
     scores = first @ second.T

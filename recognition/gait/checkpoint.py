@@ -6,8 +6,10 @@ A checkpoint is a plain dict saved with ``torch.save`` and loaded with ``weights
 - ``format``: CHECKPOINT_FORMAT; ``engine_version``: ENGINE_VERSION of the code that wrote it.
 - ``architecture`` and ``network``: the network class name and its NetworkConfig.
 - ``joints``: the joint layout the network expects (COCO17_JOINTS); checked on load.
-- ``input``: fps, clip length, clip stride, minimum confidence, normalisation scheme.
-- ``model_state``: the weights. ``model_version``: a stable name derived from the weights.
+- ``input``: fps, clip length, clip stride, minimum confidence, normalisation scheme, and
+  whether leg label swaps are repaired (``leg_swap_repair``; absent in older files: off).
+- ``model_state``: the weights. ``model_version``: a stable name derived from the weights and
+  the input spec (the same weights fed differently give other embeddings).
 - ``threshold``: the operating point (cosine similarity) and how it was chosen.
 - ``metrics``, ``created``, ``parent`` (the checkpoint fine-tuned from, if any).
 - ``training``: config, step, optimizer/scheduler state and RNG states for resuming (optional;
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,11 +49,15 @@ def input_spec(
         "clip_stride": int(clip_stride or clip_length // 2),
         "min_confidence": float(MIN_CONFIDENCE),
         "normalization": NORMALIZATION,
+        "leg_swap_repair": True,
     }
 
 
-def weights_digest(state_dict: dict) -> str:
+def weights_digest(state_dict: dict, input: dict | None = None) -> str:
+    """Short sha256 of the weights (and of the input spec, when given)."""
     h = hashlib.sha256()
+    if input is not None:
+        h.update(json.dumps(input, sort_keys=True).encode())
     for key in sorted(state_dict):
         h.update(key.encode())
         h.update(state_dict[key].detach().cpu().contiguous().numpy().tobytes())
@@ -68,6 +75,7 @@ def build_checkpoint(
     name: str = "syn",
 ) -> dict:
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    input = input or input_spec()
     created = datetime.now(UTC)
     return {
         "format": CHECKPOINT_FORMAT,
@@ -75,9 +83,9 @@ def build_checkpoint(
         "architecture": ARCHITECTURE,
         "network": model.config.to_dict(),
         "joints": list(COCO17_JOINTS),
-        "input": input or input_spec(),
+        "input": input,
         "model_state": state,
-        "model_version": f"{ARCHITECTURE}-{name}-{weights_digest(state)}",
+        "model_version": f"{ARCHITECTURE}-{name}-{weights_digest(state, input)}",
         "threshold": threshold or {},
         "metrics": metrics or {},
         "created": created.isoformat(timespec="seconds"),

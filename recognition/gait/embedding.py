@@ -1,8 +1,9 @@
 """Gait embeddings from pose tracks, and fast cosine search.
 
 ``GaitEmbedder.embed_track``: resample the track to the model's frame rate, repair and normalise
-it (normalize.py), cut it into overlapping clips, embed every clip, average the L2-normalised
-clip embeddings and re-normalise. Cosine similarity of two embeddings is then their dot product.
+it (normalize.py, as the checkpoint's input spec says), cut it into overlapping clips, embed
+every clip, average the L2-normalised clip embeddings and re-normalise. Cosine similarity of two
+embeddings is then their dot product.
 
 Test-time augmentation (``tta=True``, the default): each clip is also embedded mirrored, i.e.
 with x negated AND the left/right joints exchanged (FLIP_INDEX), and the two embeddings are
@@ -87,6 +88,7 @@ class GaitEmbedder:
         self.clip_length = int(input_spec["clip_length"])
         self.clip_stride = int(input_spec.get("clip_stride") or self.clip_length // 2)
         self.min_confidence = float(input_spec["min_confidence"])
+        self.leg_swap_repair = bool(input_spec.get("leg_swap_repair", False))
         self.model_version = model_version
         self.threshold = threshold
         self.tta = tta
@@ -113,7 +115,12 @@ class GaitEmbedder:
 
     def clips(self, track: PoseTrack) -> np.ndarray:
         """The normalised clips [N, clip_length, 17, 3] the track is embedded from."""
-        seq = normalize_track(track, fps=self.fps, min_confidence=self.min_confidence)
+        seq = normalize_track(
+            track,
+            fps=self.fps,
+            min_confidence=self.min_confidence,
+            leg_swap_repair=self.leg_swap_repair,
+        )
         return to_clips(seq, self.clip_length, self.clip_stride)
 
     @torch.inference_mode()

@@ -8,7 +8,8 @@ shrink when the legs are spread the way a bounding box height does, and it is sm
 about a second so that a single jittery ankle does not shake the whole figure.
 
 Low-confidence joints (below ``min_confidence``) are treated as missing and filled in time from
-the same joint's confident frames; a joint never seen is taken from its mirror joint. The
+the same joint's confident frames; a joint never seen is taken from its mirror joint. Brief
+left/right swaps of the knee and ankle labels are then undone (preprocess.repair_leg_swaps). The
 confidence channel is kept (zeroed for filled joints) but the default network does not read it:
 confidence values mean different things to different detectors.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from recognition.gait.preprocess import repair_leg_swaps
 from recognition.gait.skeleton import FLIP_INDEX, JOINT_INDEX, NUM_JOINTS
 from recognition.gait.tracks import PoseTrack
 
@@ -142,9 +144,17 @@ def normalize_track(
     *,
     fps: float = MODEL_FPS,
     min_confidence: float = MIN_CONFIDENCE,
+    leg_swap_repair: bool = True,
 ) -> np.ndarray:
-    """A PoseTrack -> repaired, resampled, normalised float32 sequence [T', 17, 3]."""
+    """A PoseTrack -> repaired, resampled, normalised float32 sequence [T', 17, 3].
+
+    ``leg_swap_repair``: undo brief knee/ankle label swaps, at the track's own frame rate
+    (before resampling blends a swapped frame with its neighbours). A checkpoint's input spec
+    says whether its model expects it.
+    """
     kp = fill_missing(track.keypoints, min_confidence)
+    if leg_swap_repair:
+        kp = repair_leg_swaps(kp, fps=track.fps)
     if abs(track.fps - fps) > 1e-3 or np.any(np.diff(track.frame_indices) != 1):
         kp = resample(kp, track.frame_indices, track.fps, fps)
     return normalize_pose(kp, smooth=max(1, int(fps + 0.5)))

@@ -117,7 +117,14 @@ def _tune_allocator() -> None:
 # --------------------------------------------------------------------------- synthetic pool
 
 
-def synthetic_walks(subject: int, n_walks: int, seed: int, config: TrainConfig) -> list[np.ndarray]:
+def synthetic_walks(
+    subject: int,
+    n_walks: int,
+    seed: int,
+    config: TrainConfig,
+    *,
+    leg_swap_repair: bool = True,
+) -> list[np.ndarray]:
     """Normalised sequences of ``n_walks`` walks of one synthetic person (mixed conditions,
     views)."""
     from recognition.gait.synthetic import generate_person, walk
@@ -131,7 +138,8 @@ def synthetic_walks(subject: int, n_walks: int, seed: int, config: TrainConfig) 
         cond = conds[rng.choice(len(conds), p=probs / probs.sum())]
         view = float(rng.uniform(*config.view_range))
         track = walk(person, cond, view, seed=int(rng.integers(1 << 30)))
-        out.append(normalize_track(track, fps=config.fps).astype(np.float32))
+        seq = normalize_track(track, fps=config.fps, leg_swap_repair=leg_swap_repair)
+        out.append(seq.astype(np.float32))
     return out
 
 
@@ -461,6 +469,8 @@ def train(
     With ``resume``, the config, weights, optimizer, schedule and RNG states come from that
     checkpoint and training continues to ``config.steps``. On resume ``config`` may change only
     RESUMABLE_FIELDS: a TrainConfig changes ``steps``; a mapping changes the keys it holds.
+    A resumed run already at ``config.steps`` trains nothing: it re-chooses the threshold and
+    rewrites the checkpoint with this engine's input spec, keeping its stages and metrics.
     ``stop_after``: stop after this many steps of this run and save a resumable checkpoint
     (a time-boxed session); the run is finished by resuming it. ``compile``: run the forward
     and backward passes through ``torch.compile`` (about 1.4x faster per step on 2 CPU cores
@@ -573,6 +583,7 @@ def train(
     running = None
     neighbours = None
     stop_at = config.steps if stop_after is None else min(config.steps, step + int(stop_after))
+    first_step = step
     batches = iter(())
     while step < stop_at:
         generation = step // config.refresh_every
@@ -618,6 +629,9 @@ def train(
         return out_path
 
     threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
+    if step == first_step and state is not None:  # nothing trained: only re-choose the threshold
+        metrics = {k: v for k, v in ckpt.get("metrics", {}).items() if not k.startswith("valid")}
+        stages.pop()
     if choose_operating_threshold and config.validation_people >= 2:
         model.eval().cpu()  # the threshold is chosen where the portal runs it
         embedder = GaitEmbedder(model, input_spec=spec)
@@ -660,6 +674,7 @@ def fine_tune(
     base = load_checkpoint(checkpoint_path)
     model = model_from_checkpoint(base)
     spec = dict(base["input"])
+    repair = bool(spec.get("leg_swap_repair", False))  # feed the walks as the base model was fed
     old = TrainConfig.from_dict((base.get("training") or {}).get("config") or {})
     old.fps = spec["fps"]
     clip_length = int(spec["clip_length"])
@@ -668,11 +683,13 @@ def fine_tune(
         tracks = tracks_by_label[label]
         if not tracks:
             continue
-        sequences.append([normalize_track(t, fps=spec["fps"]) for t in tracks])
+        sequences.append(
+            [normalize_track(t, fps=spec["fps"], leg_swap_repair=repair) for t in tracks]
+        )
     n_real = len(sequences)
     for i in range(synthetic_people):
         subject = 7_000_000 + seed * 10_000 + i  # fine-tuning replay people
-        sequences.append(synthetic_walks(subject, 4, seed, old))
+        sequences.append(synthetic_walks(subject, 4, seed, old, leg_swap_repair=repair))
     rng = np.random.default_rng([0xF17E, seed])
     augment = AugmentConfig(**(old.augment or {}))
     loss_fn = SupConLoss(old.temperature)

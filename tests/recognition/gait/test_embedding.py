@@ -7,10 +7,18 @@ import pytest
 import torch
 
 from recognition.gait.augment import mirror
-from recognition.gait.checkpoint import load_checkpoint, model_from_checkpoint
+from recognition.gait.checkpoint import (
+    build_checkpoint,
+    input_spec,
+    load_checkpoint,
+    model_from_checkpoint,
+    save_checkpoint,
+)
 from recognition.gait.embedding import GaitEmbedder, cosine_similarity, search
+from recognition.gait.preprocess import LEG_PAIRS
 from recognition.gait.skeleton import JOINT_INDEX
 from recognition.gait.synthetic import generate_person, walk
+from recognition.gait.tracks import PoseTrack
 
 
 def test_mirror_swaps_left_and_right_joints():
@@ -85,3 +93,34 @@ def test_cosine_similarity():
     a = np.array([1.0, 0.0])
     b = np.array([[2.0, 0.0], [0.0, 3.0], [-1.0, 0.0]])
     np.testing.assert_allclose(cosine_similarity(a, b), [1.0, 0.0, -1.0], atol=1e-6)
+
+
+def _legs_swapped_in_a_few_frames(track):
+    kp = track.keypoints.copy()
+    frames = np.arange(5, len(kp), 15)
+    for a, b in LEG_PAIRS:
+        kp[frames, a], kp[frames, b] = track.keypoints[frames, b], track.keypoints[frames, a]
+    return PoseTrack(kp, track.frame_indices, track.fps)
+
+
+def test_leg_swap_repair_follows_the_checkpoint_input_spec(tmp_path, _tiny_model):
+    """New checkpoints ask for the repair; an older one (no flag) is fed as it was trained."""
+    new = load_checkpoint(_tiny_checkpoint_fed(tmp_path, _tiny_model, repair=True))
+    old = load_checkpoint(_tiny_checkpoint_fed(tmp_path, _tiny_model, repair=None))
+    assert new["input"]["leg_swap_repair"] is True and "leg_swap_repair" not in old["input"]
+    # the same weights fed differently give other embeddings, so another version
+    assert new["model_version"] != old["model_version"]
+    track = walk(generate_person(4), "nm", 90, seed=2, noise=False)
+    swapped = _legs_swapped_in_a_few_frames(track)
+    repairing, plain = GaitEmbedder.from_checkpoint(new), GaitEmbedder.from_checkpoint(old)
+    assert repairing.leg_swap_repair and not plain.leg_swap_repair
+    np.testing.assert_allclose(repairing.clips(swapped), repairing.clips(track), atol=1e-5)
+    assert np.abs(plain.clips(swapped) - plain.clips(track)).max() > 0.05
+
+
+def _tiny_checkpoint_fed(tmp_path, model, *, repair):
+    spec = input_spec()
+    if repair is None:
+        del spec["leg_swap_repair"]
+    ckpt = build_checkpoint(model, input=spec, threshold={"value": 0.5, "far_target": 0.01})
+    return save_checkpoint(ckpt, tmp_path / f"tiny-{repair}.pt")

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from recognition.gait.pose import resample_track
-from recognition.gait.preprocess import Direction, fill_gaps, smooth, walking_direction
+from recognition.gait.preprocess import (
+    LEG_PAIRS,
+    Direction,
+    fill_gaps,
+    repair_leg_swaps,
+    smooth,
+    walking_direction,
+)
+from recognition.gait.synthetic import generate_person, walk
 from recognition.gait.tracks import PoseTrack
 from tests.recognition.gait.perception_helpers import IMAGE_SIZE, walker_track
 
@@ -121,3 +129,60 @@ def test_resample_keeps_time_origin_and_handles_gappy_indices():
     np.testing.assert_allclose(out.keypoints[0], track.keypoints[0], atol=1e-5)
     empty = resample_track(PoseTrack(np.zeros((0, 17, 3)), np.zeros(0), 30.0), 25.0)
     assert len(empty) == 0 and empty.fps == 25.0
+
+
+def _swap_legs(keypoints: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    out = keypoints.copy()
+    for a, b in LEG_PAIRS:
+        out[frames, a], out[frames, b] = keypoints[frames, b], keypoints[frames, a]
+    return out
+
+
+def _wrong_frames(keypoints: np.ndarray, truth: np.ndarray) -> int:
+    """Frames whose ankles sit closer to the other ankle's true position than to their own."""
+    la, ra = LEG_PAIRS[1]
+    own = np.linalg.norm(keypoints[:, [la, ra], :2] - truth[:, [la, ra], :2], axis=-1).sum(1)
+    other = np.linalg.norm(keypoints[:, [la, ra], :2] - truth[:, [ra, la], :2], axis=-1).sum(1)
+    return int((other < own).sum())
+
+
+@pytest.mark.parametrize("view", [90, 54, 0])
+def test_repair_leg_swaps_undoes_brief_swaps(view):
+    rng = np.random.default_rng(view)
+    truth = walk(generate_person(3), "nm", view, seed=1, noise=False).keypoints
+    truth[..., 2] = rng.uniform(0.5, 1.0, truth.shape[:2])
+    jittery = truth.copy()
+    height = np.median(np.linalg.norm(truth[:, 5, :2] - truth[:, 15, :2], axis=-1))
+    jittery[..., :2] += rng.normal(0, 0.01 * height, truth[..., :2].shape)  # detector jitter
+    swapped = np.zeros(len(truth), bool)
+    # runs of 1-3 frames, about 10 % of the walk (MediaPipe: 3-9 % on real side views)
+    for start in rng.choice(np.arange(2, len(truth) - 4, 12), 3, replace=False):
+        swapped[start : start + rng.integers(1, 4)] = True
+    seen = _swap_legs(jittery, swapped)
+    before = _wrong_frames(seen, truth)
+    assert before >= 3  # the swaps are visible (legs apart in those frames)
+    repaired = repair_leg_swaps(seen, fps=25.0)
+    assert _wrong_frames(repaired, truth) <= max(1, before // 3)
+    ankles = list(LEG_PAIRS[1])
+
+    def ankle_error(kp):
+        return np.linalg.norm(kp[:, ankles, :2] - truth[:, ankles, :2], axis=-1).mean()
+
+    # most of the error the swaps added on top of the jitter is gone
+    excess_before = ankle_error(seen) - ankle_error(jittery)
+    assert ankle_error(repaired) - ankle_error(jittery) < 0.3 * excess_before
+    # a repaired frame exchanges whole joints (position and confidence); the input is untouched
+    la, ra = LEG_PAIRS[1]
+    moved = (repaired[:, la] != seen[:, la]).any(1)
+    assert moved.any()
+    np.testing.assert_array_equal(repaired[moved, la], seen[moved, ra])
+    np.testing.assert_array_equal(seen, _swap_legs(jittery, swapped))
+    # a walk without swaps keeps (almost) all its labels
+    assert _wrong_frames(repair_leg_swaps(jittery, fps=25.0), truth) <= 2
+
+
+def test_repair_leg_swaps_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match="keypoints must be"):
+        repair_leg_swaps(np.zeros((10, 17)), fps=25.0)
+    short = np.random.default_rng(0).normal(size=(2, 17, 3)).astype(np.float32)
+    np.testing.assert_array_equal(repair_leg_swaps(short, fps=25.0), short)  # too short to judge

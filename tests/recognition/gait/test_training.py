@@ -310,3 +310,20 @@ def test_load_rejects_foreign_files(tmp_path):
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError):
         load_checkpoint(junk)
+
+
+def test_resuming_a_finished_run_only_rechooses_the_threshold(tmp_path):
+    """How a shipped model is re-issued when the engine's input processing changes."""
+    config = tiny_train_config(validation_people=4)
+    done = load_checkpoint(train(config, out_path=tmp_path / "done.pt", progress=False))
+    older = dict(done, input={k: v for k, v in done["input"].items() if k != "leg_swap_repair"})
+    older["threshold"] = {"value": 2.0}  # a stale operating point
+    torch.save(older, tmp_path / "older.pt")
+    out = train(None, out_path=tmp_path / "again.pt", resume=tmp_path / "older.pt", progress=False)
+    again = load_checkpoint(out)
+    assert _same(again["model_state"], done["model_state"])
+    assert again["training"]["step"] == done["training"]["step"]
+    assert again["training"]["stages"] == done["training"]["stages"]  # no empty stage added
+    assert again["metrics"]["train_seconds"] == done["metrics"]["train_seconds"]
+    assert again["input"]["leg_swap_repair"] is True
+    assert again["threshold"]["value"] == pytest.approx(done["threshold"]["value"])
