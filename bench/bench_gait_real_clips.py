@@ -29,7 +29,7 @@ from bench_gait_fit_detector_noise import run_mediapipe
 
 from recognition.gait.embedding import GaitEmbedder
 from recognition.gait.normalize import fill_missing
-from recognition.gait.preprocess import LEG_PAIRS, leg_swap_frames
+from recognition.gait.preprocess import swapped_leg_frames
 from recognition.gait.tracks import PoseTrack
 
 
@@ -55,10 +55,7 @@ def main() -> None:
             halves.append(PoseTrack(kp[part], part, fps))
         names.append(Path(path).name)
         filled = fill_missing(kp[found], embedder.min_confidence)
-        half = max(1, round(0.36 * fps / 2))  # repair_leg_swaps' window
-        swapped = np.zeros(len(found), bool)
-        for a, b in LEG_PAIRS:
-            swapped |= leg_swap_frames(filled[:, a], filled[:, b], half_window=half)
+        swapped = swapped_leg_frames(filled, fps=fps).any(0)
         print(
             f"{Path(path).name}: {len(found)} frames with a person at {fps:.0f} fps, "
             f"leg labels swapped in {swapped.sum()} ({swapped.mean():.0%})"

@@ -111,22 +111,31 @@ def leg_swap_frames(
     return swapped
 
 
+def swapped_leg_frames(keypoints: np.ndarray, *, fps: float, window_s: float = 0.36) -> np.ndarray:
+    """[len(LEG_PAIRS), T] bool: frames where each pair (knees, ankles) looks swapped.
+
+    Each pair is judged on its own with leg_swap_frames over a window of ``window_s`` seconds
+    (9 frames at 25 fps). Expects joints without holes (fill_missing first).
+    """
+    kp = np.asarray(keypoints)
+    if kp.ndim != 3 or kp.shape[2] < 2:
+        raise ValueError(f"keypoints must be [T, J, 2|3], got {kp.shape}")
+    half = max(1, round(window_s * fps / 2))
+    return np.stack([leg_swap_frames(kp[:, a], kp[:, b], half_window=half) for a, b in LEG_PAIRS])
+
+
 def repair_leg_swaps(keypoints: np.ndarray, *, fps: float, window_s: float = 0.36) -> np.ndarray:
     """Undo brief left/right swaps of the knee and ankle labels; returns a new [T, 17, 3] array.
 
     2D detectors confuse the two legs when one hides the other: MediaPipe swapped the knee and
     ankle labels in 3-9 % of the frames of real side-view walks (see synthetic/detector.py).
     Such a swap sends both joints across the body for a frame or a few, which the network reads
-    as a different gait. Each pair (knees, ankles) is checked on its own with leg_swap_frames,
-    over a window of ``window_s`` seconds. Confidences travel with their joints. Expects joints
-    without holes (fill_missing first).
+    as a different gait. The frames come from swapped_leg_frames; confidences travel with their
+    joints.
     """
     out = np.array(keypoints, dtype=np.float32, copy=True)
-    if out.ndim != 3 or out.shape[2] < 2:
-        raise ValueError(f"keypoints must be [T, J, 2|3], got {out.shape}")
-    half = max(1, round(window_s * fps / 2))
-    for a, b in LEG_PAIRS:
-        frames = leg_swap_frames(out[:, a], out[:, b], half_window=half)
+    swapped = swapped_leg_frames(out, fps=fps, window_s=window_s)
+    for (a, b), frames in zip(LEG_PAIRS, swapped, strict=True):
         out[frames, a], out[frames, b] = out[frames, b].copy(), out[frames, a].copy()
     return out
 
