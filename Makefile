@@ -56,6 +56,8 @@ mmpose: install
 GAIT_MODEL_OUT ?= recognition/gait/models/default.pt
 # The last three stages ran on one GPU (they need a CUDA build of torch; the pinned CPU wheel
 # runs them with GAIT_DEVICE=cpu, far slower). Workers draw batches in parallel.
+# The shipped file trained without the leg-swap repair and was re-issued with it (same weights,
+# threshold re-chosen); a replay trains with the repair from the first step (MODEL_CARD.md).
 GAIT_DEVICE ?= cuda
 GAIT_WORKERS ?= 14
 GAIT_GPU = --device $(GAIT_DEVICE) --workers $(GAIT_WORKERS)
