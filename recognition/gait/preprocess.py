@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 
 import numpy as np
+from scipy.ndimage import median_filter
 from scipy.signal import savgol_filter
 from scipy.stats import theilslopes
 
@@ -77,9 +78,7 @@ LEG_PAIRS = (
 
 def _running_median(xy: np.ndarray, half: int) -> np.ndarray:
     """Per-coordinate running median of [T, 2] over 2 * half + 1 frames (edges repeated)."""
-    padded = np.pad(xy, ((half, half), (0, 0)), mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1, axis=0)
-    return np.median(windows, axis=-1)
+    return median_filter(xy, size=(2 * half + 1, 1), mode="nearest")
 
 
 def leg_swap_frames(
