@@ -3,8 +3,10 @@
     python bench/bench_gait_speed.py [--model recognition/gait/models/default.pt] [--threads 2]
 
 Prints medians (and 90th percentiles) in milliseconds:
-- forward pass of one 60-frame clip at batch 1 (the network alone), and with mirror TTA;
-- embed_track of a 4-second track (normalisation + clips + TTA), end to end;
+- forward pass of one 60-frame clip at batch 1 (the network alone), and with mirror TTA, both
+  as the embedder runs it (frozen, embedding.frozen_network) and eagerly, interleaved in rounds
+  so that a busy host slows both alike; the ratio is eager / frozen;
+- embed_track of a 4-second track (normalisation + clips + TTA), end to end, frozen and eager;
 - search of one probe against 100,000 gallery embeddings (float32 matmul + argpartition).
 """
 
@@ -42,24 +44,48 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--gallery", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="frozen/eager alternations")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     embedder = GaitEmbedder.from_checkpoint(args.model)
+    eager = GaitEmbedder.from_checkpoint(args.model, frozen=False)
     model = embedder.model
     print(f"model {embedder.model_version}, {count_parameters(model)} parameters")
     print(f"torch {torch.__version__}, {args.threads} threads")
     clip = torch.from_numpy(
         embedder.clips(walk(generate_person(1), "nm", 90, seed=0, n_frames=100, fps=25))[:1]
     )
-    with torch.inference_mode():
-        med, p90 = timed(lambda: model(clip), args.repeats)
-        print(f"clip forward, batch 1 (60 frames):        median {med:6.2f} ms  p90 {p90:6.2f} ms")
-        pair = torch.cat([clip, clip])
-        med, p90 = timed(lambda: model(pair), args.repeats)
-        print(f"clip forward + mirror TTA (batch 2):      median {med:6.2f} ms  p90 {p90:6.2f} ms")
+    pair = torch.cat([clip, clip])
     track = walk(generate_person(2), "nm", 90, seed=0, n_frames=100, fps=25)
-    med, p90 = timed(lambda: embedder.embed_track(track), max(20, args.repeats // 4))
-    print(f"embed_track, 4 s track (3 clips, TTA):    median {med:6.2f} ms  p90 {p90:6.2f} ms")
+    started = time.perf_counter()
+    frozen_forward = embedder.forward
+    print(f"freezing the network took {(time.perf_counter() - started) * 1000:.0f} ms")
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(args.rounds):  # interleaved, so a busy host slows both alike
+        for name, forward, emb in (("frozen", frozen_forward, embedder), ("eager", model, eager)):
+            with torch.inference_mode():
+                rows.setdefault(f"clip forward, batch 1 (60 frames), {name}", []).append(
+                    timed(lambda f=forward: f(clip), args.repeats)
+                )
+                rows.setdefault(f"clip forward + mirror TTA (batch 2), {name}", []).append(
+                    timed(lambda f=forward: f(pair), args.repeats)
+                )
+            rows.setdefault(f"embed_track, 4 s track (3 clips, TTA), {name}", []).append(
+                timed(lambda e=emb: e.embed_track(track), max(20, args.repeats // 4))
+            )
+    for label, values in rows.items():
+        med = np.median([m for m, _ in values])
+        p90 = np.median([p for _, p in values])
+        per_round = " ".join(f"{m:.2f}" for m, _ in values)
+        print(f"{label:<46} median {med:6.2f} ms  p90 {p90:6.2f} ms  rounds {per_round}")
+    for what in ("clip forward, batch 1", "clip forward + mirror TTA", "embed_track"):
+        frozen_ms, eager_ms = (
+            np.median(
+                [m for key, v in rows.items() if key.startswith(what) and name in key for m, _ in v]
+            )
+            for name in ("frozen", "eager")
+        )
+        print(f"{what}: eager / frozen = {eager_ms / frozen_ms:.2f}")
     rng = np.random.default_rng(0)
     gallery = rng.normal(size=(args.gallery, embedder.embedding_dim)).astype(np.float32)
     gallery /= np.linalg.norm(gallery, axis=1, keepdims=True)

@@ -124,3 +124,42 @@ def _tiny_checkpoint_fed(tmp_path, model, *, repair):
         del spec["leg_swap_repair"]
     ckpt = build_checkpoint(model, input=spec, threshold={"value": 0.5, "far_target": 0.01})
     return save_checkpoint(ckpt, tmp_path / f"tiny-{repair}.pt")
+
+
+def test_frozen_inference_gives_the_eager_embeddings(tiny_checkpoint):
+    frozen = GaitEmbedder.from_checkpoint(tiny_checkpoint)
+    eager = GaitEmbedder.from_checkpoint(tiny_checkpoint, frozen=False)
+    tracks = [walk(generate_person(s), "nm", 30.0 * s, seed=s) for s in range(1, 5)]
+    np.testing.assert_allclose(frozen.embed_batch(tracks), eager.embed_batch(tracks), atol=1e-5)
+    assert isinstance(frozen.forward, torch.jit.ScriptModule)  # the frozen graph really ran
+    assert eager.forward is eager.model
+    # other batch sizes (1 clip, more than max_batch) and clip lengths run through the same graph
+    clips = np.concatenate([frozen.clips(t) for t in tracks] * 20)
+    assert len(clips) > frozen.max_batch
+    np.testing.assert_allclose(frozen.embed_clips(clips), eager.embed_clips(clips), atol=1e-5)
+    np.testing.assert_allclose(
+        frozen.embed_clips(clips[:1]), eager.embed_clips(clips[:1]), atol=1e-5
+    )
+    longer = clips[:3, :45].repeat(2, axis=1)
+    np.testing.assert_allclose(frozen.embed_clips(longer), eager.embed_clips(longer), atol=1e-5)
+
+
+class _NotTraceable(torch.nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.config = inner, inner.config
+
+    def forward(self, x):
+        if torch.jit.is_tracing():
+            raise RuntimeError("this network cannot be traced")
+        return self.inner(x)
+
+
+def test_a_network_that_does_not_trace_runs_eagerly(tiny_checkpoint, caplog):
+    ckpt = load_checkpoint(tiny_checkpoint)
+    model = _NotTraceable(model_from_checkpoint(ckpt))
+    embedder = GaitEmbedder(model, input_spec=ckpt["input"])
+    emb = embedder.embed_track(walk(generate_person(1), "nm", 90, seed=0))
+    assert embedder.forward is model
+    assert "runs eagerly" in caplog.text
+    np.testing.assert_allclose(np.linalg.norm(emb), 1.0, atol=1e-5)
