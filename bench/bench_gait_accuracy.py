@@ -3,7 +3,7 @@
     python bench/bench_gait_accuracy.py --model recognition/gait/models/default.pt \\
         --people 100 --seeds 0,1,2 [--protocol mixed|same-view] \\
         [--gallery-walks 2] [--gallery-mode walks|templates] [--json] \\
-        [--detector bias_sd=0,drift_scale=0 | --perfect-keypoints]
+        [--detector bias_sd=0,drift_scale=0 | --perfect-keypoints] [--breakdown]
 
 Each seed draws a different set of evaluation people (seeds from 9,000,000, disjoint from the
 training and threshold-validation people). Per person: a gallery of 2 normal walks (more with
@@ -16,7 +16,8 @@ Protocol ``mixed``: every walk from its own random CASIA-B view (0-180 deg in st
 most pairs are cross-view. Protocol ``same-view``: all of a person's walks from one random view (a
 door camera). Reports rank-1 and rank-5 per probe condition, TAR at FAR 1 % and 0.1 %, EER, DIR
 at FAR 1 % (half the subjects left out of the gallery) and the false-accept rate at the model's
-shipped threshold.
+shipped threshold. --breakdown adds rank-1 by the probe's size in the image (its skeleton
+height in pixels: the detector's jitter grows as people get smaller) and by the probe's view.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +35,23 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from recognition.gait.embedding import GaitEmbedder
-from recognition.gait.evaluation import GALLERY_MODES, evaluate_embeddings
+from recognition.gait.evaluation import (
+    GALLERY_MODES,
+    evaluate_embeddings,
+    rank_k,
+    subject_scores,
+)
+from recognition.gait.normalize import body_height, fill_missing
 from recognition.gait.synthetic import eval_subjects, generate_person, walk
 from recognition.gait.synthetic.walker import CASIA_VIEWS
 
 PROBES = (("probe", "nm", 2), ("probe", "bg", 2), ("probe", "cl", 2))
+HEIGHT_BINS = (0, 90, 130, 200, 400, np.inf)  # skeleton height in pixels
+
+
+def pixel_height(track) -> float:
+    """Median neck-hip-knee-ankle height of a walk in pixels (what its jitter scales with)."""
+    return float(np.median(body_height(fill_missing(track.keypoints))))
 
 
 def run_seed(
@@ -52,7 +66,7 @@ def run_seed(
 ) -> dict:
     rng = np.random.default_rng([0xACC, seed])
     plan = (("gallery", "nm", gallery_walks), *PROBES)
-    tracks, roles, labels, conds = [], [], [], []
+    tracks, roles, labels, conds, views = [], [], [], [], []
     for subject in eval_subjects(people, offset=seed * 1000):
         person = generate_person(subject)
         fixed_view = float(rng.choice(CASIA_VIEWS))
@@ -74,10 +88,11 @@ def run_seed(
                 roles.append(role)
                 labels.append(subject)
                 conds.append(cond)
+                views.append(view)
     emb = embedder.embed_batch(tracks)
     roles, labels, conds = np.array(roles), np.array(labels), np.array(conds)
     g, p = roles == "gallery", roles == "probe"
-    return evaluate_embeddings(
+    report = evaluate_embeddings(
         emb[g],
         labels[g],
         emb[p],
@@ -86,6 +101,32 @@ def run_seed(
         threshold=embedder.threshold,
         gallery_mode=gallery_mode,
     )
+    scores, subjects = subject_scores(emb[p], emb[g], labels[g], gallery_mode=gallery_mode)
+    report["probes"] = {
+        "correct": rank_k(scores, subjects, labels[p], 1),
+        "pixel_height": np.array(
+            [pixel_height(t) for t, is_probe in zip(tracks, p, strict=True) if is_probe]
+        ),
+        "view": np.array(views)[p],
+    }
+    return report
+
+
+def print_breakdown(reports: list[dict]) -> None:
+    """Rank-1 of all seeds' probes together, by size in the image and by view."""
+    correct = np.concatenate([r["probes"]["correct"] for r in reports])
+    height = np.concatenate([r["probes"]["pixel_height"] for r in reports])
+    view = np.concatenate([r["probes"]["view"] for r in reports])
+    print(f"{'probe height (px)':<20}{'probes':>8}{'rank-1':>8}")
+    for lo, hi in pairwise(HEIGHT_BINS):
+        inside = (height >= lo) & (height < hi)
+        if inside.any():
+            label = f"{lo:.0f}-{hi:.0f}" if np.isfinite(hi) else f">= {lo:.0f}"
+            print(f"{label:<20}{inside.sum():8d}{correct[inside].mean():8.3f}")
+    print(f"{'probe view (deg)':<20}{'probes':>8}{'rank-1':>8}")
+    for v in np.unique(view):
+        inside = view == v
+        print(f"{v:<20.0f}{inside.sum():8d}{correct[inside].mean():8.3f}")
 
 
 def parse_detector(text: str, parser: argparse.ArgumentParser) -> dict[str, float]:
@@ -119,6 +160,7 @@ def main() -> None:
     parser.add_argument("--detector", default="", help="FIELD=VALUE[,...] of DetectorStyle")
     parser.add_argument("--perfect-keypoints", action="store_true")
     parser.add_argument("--no-tta", action="store_true")
+    parser.add_argument("--breakdown", action="store_true", help="rank-1 by probe size and view")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -167,6 +209,8 @@ def main() -> None:
         v = np.array(values)
         per = " ".join(f"{x:.3f}" for x in v)
         print(f"{key:<20}{v.mean():8.3f}{v.min():8.3f}{v.max():8.3f}   {per}")
+    if args.breakdown:
+        print_breakdown(reports)
     if args.json:
         print(json.dumps({k: list(map(float, v)) for k, v in rows.items()}))
 
