@@ -60,31 +60,31 @@ def main() -> None:
     started = time.perf_counter()
     frozen_forward = embedder.forward
     print(f"freezing the network took {(time.perf_counter() - started) * 1000:.0f} ms")
-    rows: dict[str, list[tuple[float, float]]] = {}
+    calls = {  # what -> (call it with this forward and this embedder, repeats)
+        "clip forward, batch 1 (60 frames)": (lambda f, e: f(clip), args.repeats),
+        "clip forward + mirror TTA (batch 2)": (lambda f, e: f(pair), args.repeats),
+        "embed_track, 4 s track (3 clips, TTA)": (
+            lambda f, e: e.embed_track(track),
+            max(20, args.repeats // 4),
+        ),
+    }
+    ways = {"frozen": (frozen_forward, embedder), "eager": (model, eager)}
+    rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for _ in range(args.rounds):  # interleaved, so a busy host slows both alike
-        for name, forward, emb in (("frozen", frozen_forward, embedder), ("eager", model, eager)):
-            with torch.inference_mode():
-                rows.setdefault(f"clip forward, batch 1 (60 frames), {name}", []).append(
-                    timed(lambda f=forward: f(clip), args.repeats)
-                )
-                rows.setdefault(f"clip forward + mirror TTA (batch 2), {name}", []).append(
-                    timed(lambda f=forward: f(pair), args.repeats)
-                )
-            rows.setdefault(f"embed_track, 4 s track (3 clips, TTA), {name}", []).append(
-                timed(lambda e=emb: e.embed_track(track), max(20, args.repeats // 4))
-            )
-    for label, values in rows.items():
+        for name, (forward, emb) in ways.items():
+            for what, (call, repeats) in calls.items():
+                with torch.inference_mode():
+                    rows.setdefault((what, name), []).append(
+                        timed(lambda c=call, f=forward, e=emb: c(f, e), repeats)
+                    )
+    for (what, name), values in rows.items():
         med = np.median([m for m, _ in values])
         p90 = np.median([p for _, p in values])
         per_round = " ".join(f"{m:.2f}" for m, _ in values)
+        label = f"{what}, {name}"
         print(f"{label:<46} median {med:6.2f} ms  p90 {p90:6.2f} ms  rounds {per_round}")
-    for what in ("clip forward, batch 1", "clip forward + mirror TTA", "embed_track"):
-        frozen_ms, eager_ms = (
-            np.median(
-                [m for key, v in rows.items() if key.startswith(what) and name in key for m, _ in v]
-            )
-            for name in ("frozen", "eager")
-        )
+    for what in calls:
+        frozen_ms, eager_ms = (np.median([m for m, _ in rows[what, name]]) for name in ways)
         print(f"{what}: eager / frozen = {eager_ms / frozen_ms:.2f}")
     rng = np.random.default_rng(0)
     gallery = rng.normal(size=(args.gallery, embedder.embedding_dim)).astype(np.float32)

@@ -14,9 +14,10 @@ identities that produces an anatomically impossible body (left limbs drawn on th
 is not a view of anything, so it is not used here.
 
 Inference runs the network frozen (``frozen=True``, the default; :func:`frozen_network`): traced
-once, batch norms folded into the convolutions and constants folded, so one clip costs about
-half of the eager forward on 2 CPU cores (docs/perf/gait.md). The frozen graph is checked against
-the eager network on a random batch when it is built and is not used if they differ.
+once, batch norms folded into the convolutions and constants folded, so one clip runs about
+1.4x as fast as the eager forward on one CPU thread (docs/perf/gait.md). The frozen graph is
+checked against the eager network on a random batch when it is built and is not used if they
+differ.
 """
 
 from __future__ import annotations
