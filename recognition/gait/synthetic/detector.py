@@ -45,8 +45,10 @@ def jitter_level(person_height_px: float) -> np.ndarray:
 class DetectorStyle:
     """Per-walk detector behaviour (drawn once per walk)."""
 
-    jitter_scale: float = 1.0
+    jitter_scale: float = 1.0  # the detector's noise level: scales the jitter and the drift
     drift_scale: float = 0.6
+    # the independent frame-to-frame part alone (1 = as drawn); only for measuring what it costs
+    frame_noise_scale: float = 1.0
     bias_sd: float = 0.006  # fraction of height, constant per joint for the walk
     swap_fraction: float = 0.0
     dropout: float = 0.0  # per joint per frame
@@ -97,7 +99,7 @@ def apply_detector(
     sigma = sigma[None, :] * (1.0 + 0.4 * occ)  # [T, J]
 
     xy = uv.astype(np.float64).copy()
-    xy += rng.normal(size=(t, NUM_JOINTS, 2)) * sigma[..., None]
+    xy += rng.normal(size=(t, NUM_JOINTS, 2)) * sigma[..., None] * style.frame_noise_scale
     drift = np.stack([smooth_noise(rng, t, 5.0) for _ in range(NUM_JOINTS * 2)], -1).reshape(
         t, NUM_JOINTS, 2
     )

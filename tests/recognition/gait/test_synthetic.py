@@ -55,6 +55,13 @@ def test_detector_errors_can_be_switched_off_one_by_one():
     unbiased = walk(person, "nm", 90, seed=5, detector={"bias_sd": 0.0})
     assert len(unbiased) == len(noisy)  # only the one error is gone, the rest is drawn the same
     assert not np.allclose(unbiased.keypoints, noisy.keypoints)
+    # jitter_scale is the noise level of both the frame-to-frame jitter and the drift;
+    # frame_noise_scale=0 removes the independent per-frame part alone
+    no_frame_noise = walk(person, "nm", 90, seed=5, detector={"frame_noise_scale": 0.0})
+    no_jitter = walk(person, "nm", 90, seed=5, detector={"jitter_scale": 0.0})
+    assert len(no_frame_noise) == len(no_jitter) == len(noisy)
+    assert not np.allclose(no_frame_noise.keypoints, noisy.keypoints)
+    assert not np.allclose(no_frame_noise.keypoints[..., :2], no_jitter.keypoints[..., :2])
     with pytest.raises(ValueError, match="not DetectorStyle fields: bias"):
         walk(person, "nm", 90, seed=5, detector={"bias": 0.0})
 
