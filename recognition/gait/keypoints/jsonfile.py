@@ -15,8 +15,10 @@ def parse_json_text(text: str | bytes, where: str) -> Any:
     except UnicodeDecodeError:
         raise KeypointFormatError(f"{where}: not JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
+        # some of json's messages end in " at" because its own text goes on with the position
+        problem = exc.msg.removesuffix(" at")
         raise KeypointFormatError(
-            f"{where}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            f"{where}: not JSON ({problem} at line {exc.lineno}, column {exc.colno})"
         ) from None
 
 

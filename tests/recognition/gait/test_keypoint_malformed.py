@@ -99,6 +99,8 @@ def test_malformed_json(tmp_path, case):
         (b"", "the file is empty"),
         (b"{not json", "not JSON"),
         (b'[{"image_id": 0,', "not JSON"),
+        (b'{"broken', r"not JSON \(Unterminated string starting at line 1, column 2\)"),
+        (b'{"a": "\x01"}', r"not JSON \(Invalid control character at line 1, column 8\)"),
         (b"\xff\xfe\x00garbage", "not JSON"),
     ],
 )
