@@ -80,6 +80,9 @@ class TrainConfig:
     # Each step's batch drawn from its own RNG (seed, step) instead of one stream, so batches do
     # not depend on which process draws them: needed to draw them in worker processes.
     per_step_batch_seed: bool = False
+    # Undo leg label swaps in the training walks, as inference does. Off only to replay runs
+    # made before the repair existed (the shipped run, docs/MODEL_CARD.md).
+    leg_swap_repair: bool = True
     network: dict = field(default_factory=lambda: NetworkConfig().to_dict())
     augment: dict = field(default_factory=lambda: AugmentConfig().to_dict())
 
@@ -182,7 +185,13 @@ class SyntheticPool:
 
 def _person_walks(args: tuple[int, TrainConfig]) -> list[np.ndarray]:
     subject, config = args
-    return synthetic_walks(subject, config.walks_per_person, config.seed, config)
+    return synthetic_walks(
+        subject,
+        config.walks_per_person,
+        config.seed,
+        config,
+        leg_swap_repair=config.leg_swap_repair,
+    )
 
 
 def _make_people(subjects: list[int], config: TrainConfig, workers: int) -> list[list[np.ndarray]]:

@@ -23,6 +23,7 @@ from recognition.gait.training import (
     hard_people,
     nearest_people,
     sample_batch,
+    synthetic_walks,
     train,
     unpack_history,
 )
@@ -120,6 +121,24 @@ def test_pool_refresh_is_deterministic():
     again.update(3)
     assert pool.subjects == again.subjects
     assert pool.subjects != list(range(cfg.people))
+
+
+def test_pool_walks_are_repaired_unless_the_config_says_not():
+    """The repair-off switch replays runs made before the leg-swap repair existed."""
+    walks = {}
+    for repair in (True, False):
+        pool = SyntheticPool(tiny_train_config(leg_swap_repair=repair))
+        pool.update(0)
+        walks[repair] = pool.walks
+        expected = synthetic_walks(
+            pool.subjects[0], 2, 0, tiny_train_config(), leg_swap_repair=repair
+        )
+        for a, b in zip(pool.walks[0], expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    repaired = np.concatenate([w for person in walks[True] for w in person])
+    as_detected = np.concatenate([w for person in walks[False] for w in person])
+    assert repaired.shape == as_detected.shape
+    assert not np.array_equal(repaired, as_detected)  # some swaps were undone
 
 
 def test_hard_batches_are_groups_of_look_alikes_then_random_people():
