@@ -4,7 +4,9 @@ A checkpoint is a plain dict saved with ``torch.save`` and loaded with ``weights
 (tensors and Python primitives only, so loading a file cannot run code):
 
 - ``format``: CHECKPOINT_FORMAT; ``engine_version``: ENGINE_VERSION of the code that wrote it.
-- ``architecture`` and ``network``: the network class name and its NetworkConfig.
+- ``architecture`` and ``network``: the network class name and its NetworkConfig; for an
+  ensemble (ENSEMBLE_ARCHITECTURE), the members' configs and weights (EnsembleConfig), and
+  ``members``: each member's version, weight, training steps and metrics, for the record.
 - ``joints``: the joint layout the network expects (COCO17_JOINTS); checked on load.
 - ``input``: fps, clip length, clip stride, minimum confidence, normalisation scheme, and
   whether leg label swaps are repaired (``leg_swap_repair``; absent in older files: off).
@@ -26,7 +28,14 @@ from pathlib import Path
 
 import torch
 
-from recognition.gait.network import ARCHITECTURE, GaitGraphNet, NetworkConfig
+from recognition.gait.network import (
+    ARCHITECTURE,
+    ENSEMBLE_ARCHITECTURE,
+    EnsembleConfig,
+    GaitGraphEnsemble,
+    GaitGraphNet,
+    NetworkConfig,
+)
 from recognition.gait.normalize import CLIP_LENGTH, MIN_CONFIDENCE, MODEL_FPS
 from recognition.gait.skeleton import COCO17_JOINTS
 
@@ -34,6 +43,9 @@ CHECKPOINT_FORMAT = 1
 ENGINE_VERSION = "gait-engine-1.0"
 NORMALIZATION = "neck-centred, skeleton-height scaled (normalize.py v1)"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.pt"
+ARCHITECTURES = (ARCHITECTURE, ENSEMBLE_ARCHITECTURE)
+
+GaitNetwork = GaitGraphNet | GaitGraphEnsemble
 
 
 class CheckpointError(ValueError):
@@ -65,7 +77,7 @@ def weights_digest(state_dict: dict, input: dict | None = None) -> str:
 
 
 def build_checkpoint(
-    model: GaitGraphNet,
+    model: GaitNetwork,
     *,
     input: dict | None = None,
     threshold: dict | None = None,
@@ -77,15 +89,16 @@ def build_checkpoint(
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     input = input or input_spec()
     created = datetime.now(UTC)
+    architecture = ENSEMBLE_ARCHITECTURE if isinstance(model, GaitGraphEnsemble) else ARCHITECTURE
     return {
         "format": CHECKPOINT_FORMAT,
         "engine_version": ENGINE_VERSION,
-        "architecture": ARCHITECTURE,
+        "architecture": architecture,
         "network": model.config.to_dict(),
         "joints": list(COCO17_JOINTS),
         "input": input,
         "model_state": state,
-        "model_version": f"{ARCHITECTURE}-{name}-{weights_digest(state, input)}",
+        "model_version": f"{architecture}-{name}-{weights_digest(state, input)}",
         "threshold": threshold or {},
         "metrics": metrics or {},
         "created": created.isoformat(timespec="seconds"),
@@ -120,17 +133,55 @@ def load_checkpoint(source: str | Path | bytes | dict) -> dict:
             raise CheckpointError(f"not a gait checkpoint: {source}: {exc}") from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"unsupported checkpoint format in {source!r}")
-    if ckpt.get("architecture") != ARCHITECTURE:
+    if ckpt.get("architecture") not in ARCHITECTURES:
         raise CheckpointError(f"unknown architecture {ckpt.get('architecture')!r}")
     if tuple(ckpt.get("joints", ())) != COCO17_JOINTS:
         raise CheckpointError("checkpoint was trained on a different joint layout")
     return ckpt
 
 
-def model_from_checkpoint(ckpt: dict) -> GaitGraphNet:
-    model = GaitGraphNet(NetworkConfig.from_dict(ckpt["network"]))
+def model_from_checkpoint(ckpt: dict) -> GaitNetwork:
+    if ckpt["architecture"] == ENSEMBLE_ARCHITECTURE:
+        config = EnsembleConfig.from_dict(ckpt["network"])
+        model = GaitGraphEnsemble([GaitGraphNet(c) for c in config.members], config.weights)
+    else:
+        model = GaitGraphNet(NetworkConfig.from_dict(ckpt["network"]))
     model.load_state_dict(ckpt["model_state"])
     return model.eval()
+
+
+def ensemble_checkpoint(
+    members: list[str | Path | dict], weights: list[float] | None = None, *, name: str = "syn"
+) -> dict:
+    """One checkpoint whose network is the ensemble of the member checkpoints' networks.
+
+    The members must expect the same input (frame rate, clip length, normalisation, repair):
+    the ensemble feeds every member the same clips. The result has no threshold yet; the
+    caller chooses one on the fused embeddings (training.build_ensemble).
+    """
+    loaded = [load_checkpoint(m) for m in members]
+    if len(loaded) < 2:
+        raise CheckpointError("an ensemble needs at least two member checkpoints")
+    for m in loaded:
+        if m["architecture"] != ARCHITECTURE:
+            raise CheckpointError(f"{m['model_version']} is itself an ensemble")
+        if m["input"] != loaded[0]["input"]:
+            raise CheckpointError(
+                f"{m['model_version']} expects other input than {loaded[0]['model_version']}: "
+                f"{m['input']} against {loaded[0]['input']}"
+            )
+    model = GaitGraphEnsemble([model_from_checkpoint(m) for m in loaded], weights)
+    ckpt = build_checkpoint(model, input=dict(loaded[0]["input"]), name=name)
+    ckpt["members"] = [
+        {
+            "model_version": m["model_version"],
+            "weight": float(w),
+            "training_steps": (m.get("training") or {}).get("step"),
+            "metrics": m.get("metrics") or {},
+        }
+        for m, w in zip(loaded, model.config.weights, strict=True)
+    ]
+    return ckpt
 
 
 def strip_training_state(ckpt: dict) -> dict:
@@ -171,6 +222,7 @@ def checkpoint_summary(ckpt: dict) -> dict:
         "metrics": ckpt.get("metrics"),
         "created": ckpt.get("created"),
         "parent": ckpt.get("parent"),
+        "members": ckpt.get("members"),
         "training_config": training.get("config"),
         "training_steps": training.get("step"),
     }

@@ -13,6 +13,10 @@ original flip negates x but keeps the joint labels; for a graph network that rea
 identities that produces an anatomically impossible body (left limbs drawn on the right), which
 is not a view of anything, so it is not used here.
 
+An ensemble (network.GaitGraphEnsemble) embeds each track with every member in the same
+passes; its embedding is the weighted concatenation of the members' own track embeddings, so
+the cosine similarity of two of them is the weighted mean of the members' similarities.
+
 Inference runs the network frozen (``frozen=True``, the default; :func:`frozen_network`): traced
 once, batch norms folded into the convolutions and constants folded, so one clip runs about
 1.4x as fast as the eager forward on one CPU thread (docs/perf/gait.md). The frozen graph is
@@ -33,11 +37,12 @@ import torch
 from recognition.gait.augment import mirror
 from recognition.gait.checkpoint import (
     DEFAULT_MODEL_PATH,
+    GaitNetwork,
     default_threshold,
     load_checkpoint,
     model_from_checkpoint,
 )
-from recognition.gait.network import GaitGraphNet
+from recognition.gait.network import GaitGraphEnsemble
 from recognition.gait.normalize import normalize_track, to_clips
 from recognition.gait.skeleton import NUM_JOINTS
 from recognition.gait.tracks import PoseTrack
@@ -90,7 +95,7 @@ def search(
     return order, scores[order]
 
 
-def frozen_network(model: GaitGraphNet, clip_length: int, channels: int = 3) -> Forward:
+def frozen_network(model: GaitNetwork, clip_length: int, channels: int = 3) -> Forward:
     """``model`` (in eval mode) as a frozen TorchScript graph for inference, or ``model`` itself.
 
     Tracing records the forward pass once (any batch size and clip length run through it after);
@@ -120,11 +125,11 @@ def frozen_network(model: GaitGraphNet, clip_length: int, channels: int = 3) -> 
 
 
 class GaitEmbedder:
-    """A loaded gait model that turns pose tracks into 128-d unit vectors."""
+    """A loaded gait model that turns pose tracks into unit vectors (128-d for one network)."""
 
     def __init__(
         self,
-        model: GaitGraphNet,
+        model: GaitNetwork,
         *,
         input_spec: dict,
         model_version: str = "unversioned",
@@ -145,6 +150,7 @@ class GaitEmbedder:
         self.max_batch = max_batch
         self.frozen = frozen
         self._forward: Forward | None = None
+        self._parts = model.parts if isinstance(model, GaitGraphEnsemble) else None
 
     @classmethod
     def from_checkpoint(
@@ -198,7 +204,7 @@ class GaitEmbedder:
         if self.tta:
             n = len(emb) // 2
             emb = emb[:n] + emb[n:]
-        return l2_normalize(emb)
+        return self._unit(emb)
 
     def embed_track(self, track: PoseTrack) -> np.ndarray:
         """One track -> float32 [D]: mean of its clips' embeddings, L2-normalised."""
@@ -215,4 +221,16 @@ class GaitEmbedder:
         for n in counts:
             out.append(emb[start : start + n].mean(0))
             start += n
-        return l2_normalize(np.stack(out))
+        return self._unit(np.stack(out))
+
+    def _unit(self, emb: np.ndarray) -> np.ndarray:
+        """L2-normalised rows. An ensemble's rows are normalised member by member and scaled by
+        the member's weight, so that its embedding of a track is exactly the weighted
+        concatenation of its members' own embeddings of that track (a unit vector too)."""
+        if self._parts is None:
+            return l2_normalize(emb)
+        pieces, start = [], 0
+        for dim, scale in self._parts:
+            pieces.append(scale * l2_normalize(emb[:, start : start + dim]))
+            start += dim
+        return np.concatenate(pieces, 1)

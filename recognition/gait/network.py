@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from recognition.gait.skeleton import BONES, EDGES, JOINT_INDEX, NUM_JOINTS
 
 ARCHITECTURE = "gaitgraph2-resgcn"
+ENSEMBLE_ARCHITECTURE = "gaitgraph2-resgcn-ensemble"
 
 
 def spatial_adjacency(root: int = 0) -> np.ndarray:
@@ -261,6 +262,10 @@ class GaitGraphNet(nn.Module):
         else:
             raise ValueError(f"unknown head {config.head!r}")
 
+    @property
+    def embedding_dim(self) -> int:
+        return self.config.embedding_dim
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, T, 17, C] normalised keypoints -> [B, embedding_dim] unit vectors."""
         feats = input_features(x, self.config.branches, self.config.use_confidence)
@@ -269,6 +274,70 @@ class GaitGraphNet(nn.Module):
         # the "joints" head keeps which joint a feature came from; "pool" averages them away
         y = self.reduce(y).mean(dim=2).flatten(1) if self.reduce is not None else y.mean((2, 3))
         return F.normalize(self.fc(self.dropout(y)), dim=-1)
+
+
+@dataclass
+class EnsembleConfig:
+    """The member networks' configs and the weight of each member's embedding."""
+
+    members: tuple[NetworkConfig, ...]
+    weights: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.members) < 2:
+            raise ValueError("an ensemble needs at least two member networks")
+        if len(self.weights) != len(self.members) or min(self.weights) <= 0:
+            raise ValueError("an ensemble needs one positive weight per member")
+
+    @property
+    def embedding_dim(self) -> int:
+        return sum(m.embedding_dim for m in self.members)
+
+    def to_dict(self) -> dict:
+        return {"members": [m.to_dict() for m in self.members], "weights": list(self.weights)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> EnsembleConfig:
+        members = tuple(NetworkConfig.from_dict(m) for m in d["members"])
+        return cls(members, tuple(float(w) for w in d["weights"]))
+
+
+class GaitGraphEnsemble(nn.Module):
+    """Several independently trained gait networks reading the same clip.
+
+    The output is the concatenation of the members' unit embeddings, each scaled by its weight,
+    with the weights normalised to unit length so that the result is a unit vector too: the
+    cosine similarity of two outputs is the weighted mean of the members' cosine similarities.
+    Networks trained apart make partly independent errors, which the mean averages out.
+
+    The members run one after the other, so a clip costs the sum of the members' times. (Run as
+    parallel TorchScript tasks with ``torch.jit.fork``, two members took about one member's
+    time on the 2 cores here, but the process then aborted at exit in 2 of 3 runs with torch
+    2.13: "terminate called without an active exception".)
+    """
+
+    def __init__(self, members: list[GaitGraphNet], weights: list[float] | None = None) -> None:
+        super().__init__()
+        weights = list(weights) if weights is not None else [1.0] * len(members)
+        self.config = EnsembleConfig(tuple(m.config for m in members), tuple(weights))
+        self.members = nn.ModuleList(members)
+        scale = torch.tensor(weights, dtype=torch.float32)
+        self.register_buffer("scale", scale / scale.norm(), persistent=False)
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.config.embedding_dim
+
+    @property
+    def parts(self) -> list[tuple[int, float]]:
+        """(embedding size, scale) of each member's slice of the output, in order."""
+        scales = self.scale.tolist()
+        return [(m.embedding_dim, s) for m, s in zip(self.config.members, scales, strict=True)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, T, 17, C] normalised keypoints -> [B, embedding_dim] unit vectors."""
+        parts = [member(x) * self.scale[i] for i, member in enumerate(self.members)]
+        return torch.cat(parts, dim=-1)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -33,6 +33,7 @@ import torch
 from recognition.gait.augment import AugmentConfig, augment_clip, crop
 from recognition.gait.checkpoint import (
     build_checkpoint,
+    ensemble_checkpoint,
     input_spec,
     load_checkpoint,
     model_from_checkpoint,
@@ -648,6 +649,32 @@ def train(
         metrics.update(val)
     save_checkpoint(snapshot(threshold=threshold, metrics=metrics), out_path)
     return out_path
+
+
+# --------------------------------------------------------------------------- ensembles
+
+
+def build_ensemble(
+    members: Sequence[str | Path | dict],
+    *,
+    out_path: str | Path,
+    weights: Sequence[float] | None = None,
+    validation_people: int = 100,
+    seed: int = 0,
+) -> Path:
+    """Combine trained checkpoints into one ensemble checkpoint; returns ``out_path``.
+
+    The ensemble's operating threshold is chosen like a trained model's, on ``validation_people``
+    held-out synthetic people, from the fused embeddings (the members' own thresholds do not
+    carry over: the fused scores are distributed differently).
+    """
+    ckpt = ensemble_checkpoint(list(members), None if weights is None else list(weights))
+    if validation_people >= 2:
+        embedder = GaitEmbedder(model_from_checkpoint(ckpt), input_spec=ckpt["input"])
+        ckpt["threshold"], ckpt["metrics"] = choose_threshold(
+            embedder, validation_people, seed=seed
+        )
+    return save_checkpoint(ckpt, out_path)
 
 
 # --------------------------------------------------------------------------- fine-tuning

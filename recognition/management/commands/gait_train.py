@@ -15,8 +15,9 @@ DEFAULT_PATTERN = r"(?P<subject>[^-_.]+)[-_](?P<condition>[a-z]+)"
 class Command(BaseCommand):
     help = (
         "Train a gait model on synthetic walkers (python manage.py gait_train --out PATH), "
-        "resume a run (--resume CKPT), or fine-tune a checkpoint on labelled keypoint files "
-        "(--fine-tune CKPT --data DIR --pattern REGEX with a named group 'subject')."
+        "resume a run (--resume CKPT), fine-tune a checkpoint on labelled keypoint files "
+        "(--fine-tune CKPT --data DIR --pattern REGEX with a named group 'subject'), or combine "
+        "trained checkpoints into one ensemble model (--ensemble CKPT CKPT [...])."
     )
     requires_system_checks: list = []
 
@@ -62,6 +63,22 @@ class Command(BaseCommand):
             help="stop after N steps of this run and save a resumable checkpoint (time-boxing)",
         )
         parser.add_argument("--fine-tune", default=None, metavar="CKPT")
+        parser.add_argument(
+            "--ensemble",
+            nargs="+",
+            default=None,
+            metavar="CKPT",
+            help="combine these trained checkpoints into one model (their embeddings fused)",
+        )
+        parser.add_argument(
+            "--weights", default=None, help="with --ensemble: one weight per member, e.g. 1,1"
+        )
+        parser.add_argument(
+            "--validation-people",
+            type=int,
+            default=100,
+            help="with --ensemble: held-out synthetic people the threshold is chosen on",
+        )
         parser.add_argument("--data", default=None, help="folder of labelled walks")
         parser.add_argument("--pattern", default=DEFAULT_PATTERN)
         parser.add_argument("--epochs", type=int, default=10)
@@ -71,7 +88,14 @@ class Command(BaseCommand):
         from recognition.gait.checkpoint import load_checkpoint, write_summary
 
         started = time.monotonic()
-        path = self._fine_tune(opts) if opts["fine_tune"] else self._train(opts)
+        if opts["ensemble"] and opts["fine_tune"]:
+            raise CommandError("--ensemble and --fine-tune are separate steps")
+        if opts["ensemble"]:
+            path = self._ensemble(opts)
+        elif opts["fine_tune"]:
+            path = self._fine_tune(opts)
+        else:
+            path = self._train(opts)
         ckpt = load_checkpoint(path)
         write_summary(path)  # default.pt -> default.json: version, threshold, metrics, config
         self.stdout.write(f"wrote {path} in {time.monotonic() - started:.0f} s")
@@ -131,6 +155,28 @@ class Command(BaseCommand):
                 bf16=opts["bf16"],
             )
         except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _ensemble(self, opts) -> Path:
+        from recognition.gait.training import build_ensemble
+
+        weights = None
+        if opts["weights"]:
+            try:
+                weights = [float(w) for w in opts["weights"].split(",")]
+            except ValueError as exc:
+                raise CommandError(f"--weights is not a list of numbers: {exc}") from exc
+        try:
+            return build_ensemble(
+                opts["ensemble"],
+                out_path=opts["out"],
+                weights=weights,
+                validation_people=opts["validation_people"],
+                seed=opts["seed"] or 0,
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(f"no such checkpoint: {exc.filename}") from exc
+        except ValueError as exc:  # CheckpointError included
             raise CommandError(str(exc)) from exc
 
     def _fine_tune(self, opts) -> Path:
