@@ -13,6 +13,7 @@ recognition.gait.normalize. The confidence channel is only read when ``use_confi
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -286,7 +287,9 @@ class EnsembleConfig:
     def __post_init__(self) -> None:
         if len(self.members) < 2:
             raise ValueError("an ensemble needs at least two member networks")
-        if len(self.weights) != len(self.members) or min(self.weights) <= 0:
+        if len(self.weights) != len(self.members) or not all(
+            math.isfinite(w) and w > 0 for w in self.weights
+        ):
             raise ValueError("an ensemble needs one positive weight per member")
 
     @property

@@ -74,6 +74,8 @@ def test_config_rejects_a_single_member_and_bad_weights():
         GaitGraphEnsemble([_member(0), _member(1)], [1.0, 0.0])
     with pytest.raises(ValueError, match="positive weight"):
         EnsembleConfig((TINY_NETWORK, TINY_NETWORK), (1.0,))
+    with pytest.raises(ValueError, match="positive weight"):
+        EnsembleConfig((TINY_NETWORK, TINY_NETWORK), (1.0, float("nan")))
 
 
 def test_checkpoint_round_trip_embeds_like_the_members(tmp_path, member_files):
@@ -169,6 +171,11 @@ def test_ensemble_command(tmp_path, member_files):
         call_command(
             "gait_train", out=str(out), ensemble=[str(member_files[0])], weights="a,b",
             stdout=StringIO(),
+        )  # fmt: skip
+    with pytest.raises(CommandError, match="separate steps"):
+        call_command(
+            "gait_train", out=str(out), ensemble=[str(p) for p in member_files],
+            fine_tune=str(member_files[0]), stdout=StringIO(),
         )  # fmt: skip
     with pytest.raises(CommandError, match="no such checkpoint"):
         call_command(
