@@ -660,15 +660,20 @@ def build_ensemble(
     out_path: str | Path,
     weights: Sequence[float] | None = None,
     validation_people: int = 100,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> Path:
     """Combine trained checkpoints into one ensemble checkpoint; returns ``out_path``.
 
     The ensemble's operating threshold is chosen like a trained model's, on ``validation_people``
     held-out synthetic people, from the fused embeddings (the members' own thresholds do not
-    carry over: the fused scores are distributed differently).
+    carry over: the fused scores are distributed differently). ``seed`` draws their walks'
+    views; by default the first member's training seed, so that its validation metrics and the
+    ensemble's come from the same walks.
     """
-    ckpt = ensemble_checkpoint(list(members), None if weights is None else list(weights))
+    loaded = [load_checkpoint(m) for m in members]
+    if seed is None:
+        seed = int((loaded[0].get("training") or {}).get("config", {}).get("seed", 0))
+    ckpt = ensemble_checkpoint(loaded, None if weights is None else list(weights))
     if validation_people >= 2:
         embedder = GaitEmbedder(model_from_checkpoint(ckpt), input_spec=ckpt["input"])
         ckpt["threshold"], ckpt["metrics"] = choose_threshold(

@@ -172,7 +172,7 @@ class Command(BaseCommand):
                 out_path=opts["out"],
                 weights=weights,
                 validation_people=opts["validation_people"],
-                seed=opts["seed"] or 0,
+                seed=opts["seed"],
             )
         except FileNotFoundError as exc:
             raise CommandError(f"no such checkpoint: {exc.filename}") from exc

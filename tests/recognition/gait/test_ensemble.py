@@ -132,6 +132,21 @@ def test_build_ensemble_chooses_its_own_threshold(tmp_path, member_files):
     assert [m["weight"] for m in summary["members"]] == [1.0, 1.0]
 
 
+def test_threshold_walks_follow_the_first_members_training_seed(tmp_path, member_files):
+    first = load_checkpoint(member_files[0])
+    first["training"] = {"config": {"seed": 3}, "step": 10}
+    members = [first, member_files[1]]
+    chosen = {
+        seed: load_checkpoint(
+            build_ensemble(
+                members, out_path=tmp_path / f"{seed}.pt", validation_people=6, seed=seed
+            )
+        )["threshold"]["value"]
+        for seed in (None, 3, 0)
+    }
+    assert chosen[None] == chosen[3] != chosen[0]
+
+
 def test_an_ensemble_fine_tunes_as_one_model_and_cannot_be_resumed(tmp_path, member_files):
     base = build_ensemble(member_files, out_path=tmp_path / "e.pt", validation_people=0)
     tracks = {
