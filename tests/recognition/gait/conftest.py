@@ -10,7 +10,7 @@ from recognition.gait.checkpoint import build_checkpoint, save_checkpoint
 from recognition.gait.network import GaitGraphNet, NetworkConfig
 from recognition.gait.normalize import normalize_track, to_clips
 from recognition.gait.synthetic import generate_person, walk
-from recognition.gait.training import TrainConfig
+from recognition.gait.training import TrainConfig, fine_tune
 
 TINY_NETWORK = NetworkConfig(
     embedding_dim=16, branch_channels=(8,), main_channels=(16, 16), main_strides=(2, 1)
@@ -76,3 +76,17 @@ def tiny_checkpoint(tmp_path, _tiny_model):
     model = _tiny_model
     ckpt = build_checkpoint(model, threshold={"value": 0.5, "far_target": 0.01})
     return save_checkpoint(ckpt, tmp_path / "tiny.pt")
+
+
+def tiny_fine_tune(base, out_path, first_subject: int = 100):
+    """Fine-tune ``base`` on 3 labelled synthetic people (2 walks each) for one tiny epoch."""
+    tracks = {
+        f"person-{s}": [
+            walk(generate_person(first_subject + s), "nm", 90, seed=w) for w in range(2)
+        ]
+        for s in range(3)
+    }
+    return fine_tune(
+        base, tracks, epochs=1, seed=0, out_path=out_path,
+        synthetic_people=2, batch_people=4, clips_per_person=2, threads=1, validation_people=3,
+    )  # fmt: skip

@@ -27,9 +27,9 @@ from recognition.gait.network import (
     GaitGraphNet,
 )
 from recognition.gait.synthetic import generate_person, walk
-from recognition.gait.training import build_ensemble, fine_tune, train
+from recognition.gait.training import build_ensemble, train
 
-from .conftest import TINY_NETWORK, tiny_train_config
+from .conftest import TINY_NETWORK, tiny_fine_tune, tiny_train_config
 
 
 def _member(seed: int) -> GaitGraphNet:
@@ -149,14 +149,7 @@ def test_threshold_walks_follow_the_first_members_training_seed(tmp_path, member
 
 def test_an_ensemble_fine_tunes_as_one_model_and_cannot_be_resumed(tmp_path, member_files):
     base = build_ensemble(member_files, out_path=tmp_path / "e.pt", validation_people=0)
-    tracks = {
-        f"person-{s}": [walk(generate_person(200 + s), "nm", 90, seed=w) for w in range(2)]
-        for s in range(3)
-    }
-    out = fine_tune(
-        base, tracks, epochs=1, seed=0, out_path=tmp_path / "ft.pt",
-        synthetic_people=2, batch_people=4, clips_per_person=2, threads=1, validation_people=3,
-    )  # fmt: skip
+    out = tiny_fine_tune(base, tmp_path / "ft.pt", first_subject=200)
     tuned = load_checkpoint(out)
     assert tuned["architecture"] == ENSEMBLE_ARCHITECTURE
     assert tuned["parent"] == load_checkpoint(base)["model_version"]

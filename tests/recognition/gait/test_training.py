@@ -16,10 +16,8 @@ from recognition.gait.checkpoint import (
 from recognition.gait.losses import SupConLoss
 from recognition.gait.network import GaitGraphNet
 from recognition.gait.skeleton import COCO17_JOINTS
-from recognition.gait.synthetic import generate_person, walk
 from recognition.gait.training import (
     SyntheticPool,
-    fine_tune,
     hard_people,
     nearest_people,
     sample_batch,
@@ -28,7 +26,7 @@ from recognition.gait.training import (
     unpack_history,
 )
 
-from .conftest import TINY_NETWORK, tiny_train_config
+from .conftest import TINY_NETWORK, tiny_fine_tune, tiny_train_config
 
 
 def _weights(path):
@@ -305,14 +303,7 @@ def test_threshold_is_chosen_and_exposed(tmp_path):
 
 def test_fine_tune_runs(tmp_path):
     base = train(tiny_train_config(), out_path=tmp_path / "base.pt", progress=False)
-    tracks = {
-        f"person-{s}": [walk(generate_person(100 + s), "nm", 90, seed=w) for w in range(2)]
-        for s in range(3)
-    }
-    out = fine_tune(
-        base, tracks, epochs=1, seed=0, out_path=tmp_path / "ft.pt",
-        synthetic_people=2, batch_people=4, clips_per_person=2, threads=1, validation_people=3,
-    )  # fmt: skip
+    out = tiny_fine_tune(base, tmp_path / "ft.pt", first_subject=100)
     ckpt = load_checkpoint(out)
     assert ckpt["parent"] == load_checkpoint(base)["model_version"]
     assert ckpt["metrics"]["fine_tune_people"] == 3
