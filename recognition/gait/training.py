@@ -672,7 +672,8 @@ def build_ensemble(
     """
     loaded = [load_checkpoint(m) for m in members]
     if seed is None:
-        seed = int((loaded[0].get("training") or {}).get("config", {}).get("seed", 0))
+        config = (loaded[0].get("training") or {}).get("config") or {}
+        seed = int(config.get("seed", 0))
     ckpt = ensemble_checkpoint(loaded, None if weights is None else list(weights))
     if validation_people >= 2:
         embedder = GaitEmbedder(model_from_checkpoint(ckpt), input_spec=ckpt["input"])
