@@ -314,9 +314,9 @@ class GaitGraphEnsemble(nn.Module):
     Networks trained apart make partly independent errors, which the mean averages out.
 
     The members run one after the other, so a clip costs the sum of the members' times. (Run as
-    parallel TorchScript tasks with ``torch.jit.fork``, two members took about one member's
-    time on the 2 cores here, but the process then aborted at exit in 2 of 3 runs with torch
-    2.13: "terminate called without an active exception".)
+    parallel TorchScript tasks with ``torch.jit.fork`` they overlapped on the 2 cores here, but
+    the process then aborted at exit in 2 of 3 runs with torch 2.13: "terminate called without
+    an active exception".)
     """
 
     def __init__(self, members: list[GaitGraphNet], weights: list[float] | None = None) -> None:
