@@ -34,6 +34,7 @@ from recognition.gait.network import (
     EnsembleConfig,
     GaitGraphEnsemble,
     GaitGraphNet,
+    GaitNetwork,
     NetworkConfig,
 )
 from recognition.gait.normalize import CLIP_LENGTH, MIN_CONFIDENCE, MODEL_FPS
@@ -44,8 +45,6 @@ ENGINE_VERSION = "gait-engine-1.0"
 NORMALIZATION = "neck-centred, skeleton-height scaled (normalize.py v1)"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "models" / "default.pt"
 ARCHITECTURES = (ARCHITECTURE, ENSEMBLE_ARCHITECTURE)
-
-GaitNetwork = GaitGraphNet | GaitGraphEnsemble
 
 
 class CheckpointError(ValueError):

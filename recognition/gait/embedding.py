@@ -37,12 +37,11 @@ import torch
 from recognition.gait.augment import mirror
 from recognition.gait.checkpoint import (
     DEFAULT_MODEL_PATH,
-    GaitNetwork,
     default_threshold,
     load_checkpoint,
     model_from_checkpoint,
 )
-from recognition.gait.network import GaitGraphEnsemble
+from recognition.gait.network import GaitGraphEnsemble, GaitNetwork
 from recognition.gait.normalize import normalize_track, to_clips
 from recognition.gait.skeleton import NUM_JOINTS
 from recognition.gait.tracks import PoseTrack

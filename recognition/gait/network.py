@@ -343,5 +343,9 @@ class GaitGraphEnsemble(nn.Module):
         return torch.cat(parts, dim=-1)
 
 
+# What a checkpoint holds and the embedder runs: one network or an ensemble of them.
+GaitNetwork = GaitGraphNet | GaitGraphEnsemble
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
