@@ -1,0 +1,126 @@
+"""Site adaptation: fine-tune a model on one institution's enrolments, keep it only if better.
+
+``adapt`` holds back one walk of every person who has several, fine-tunes on the rest
+(``training.fine_tune``, which mixes synthetic people in so a handful of real ones cannot pull
+the model apart), then scores the held-back walks against templates of the training walks with
+the base model and the adapted one. The adapted model is accepted only when it identifies the
+held-back walks at least as well and separates them from other people better
+(``AdaptationResult.accepted``); the caller activates it only then.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recognition.gait.checkpoint import load_checkpoint, save_checkpoint
+from recognition.gait.embedding import GaitEmbedder, l2_normalize
+from recognition.gait.evaluation import tar_at_far
+from recognition.gait.tracks import PoseTrack
+
+MIN_PEOPLE = 3
+MIN_HELD_BACK = 3
+
+
+@dataclass
+class AdaptationResult:
+    checkpoint: dict | None  # the adapted checkpoint (None when adaptation could not run)
+    accepted: bool
+    before: dict
+    after: dict
+    reason: str
+
+
+def split_walks(
+    walks_by_person: Mapping[Hashable, Sequence[PoseTrack]],
+) -> tuple[dict, dict]:
+    """(training walks, held-back walks): the last walk of each person with two or more."""
+    train, held = {}, {}
+    for person, walks in walks_by_person.items():
+        walks = list(walks)
+        if len(walks) >= 2:
+            train[person], held[person] = walks[:-1], [walks[-1]]
+        elif walks:
+            train[person] = walks
+    return train, held
+
+
+def held_back_metrics(
+    embedder: GaitEmbedder, train: Mapping[Hashable, Sequence[PoseTrack]], held: Mapping
+) -> dict:
+    """rank-1 of held-back walks against training templates, and TAR at FAR 1 % among them."""
+    labels = list(train)
+    templates = l2_normalize(np.stack([embedder.embed_batch(train[p]).mean(0) for p in labels]))
+    probes = [(p, w) for p, ws in held.items() for w in ws]
+    emb = embedder.embed_batch([w for _, w in probes])
+    scores = emb @ templates.T
+    truth = np.array([labels.index(p) for p, _ in probes])
+    rank1 = float(np.mean(scores.argmax(1) == truth))
+    genuine = scores[np.arange(len(truth)), truth]
+    mask = np.ones_like(scores, dtype=bool)
+    mask[np.arange(len(truth)), truth] = False
+    impostor = scores[mask]
+    tar, _ = tar_at_far(genuine, impostor, 0.01) if len(impostor) else (0.0, None)
+    return {
+        "rank1": rank1,
+        "tar_at_far_1pct": float(tar),
+        "genuine_mean": float(genuine.mean()),
+        "impostor_mean": float(impostor.mean()) if len(impostor) else None,
+        "held_back": len(probes),
+    }
+
+
+def adapt(
+    checkpoint: str | Path | dict,
+    walks_by_person: Mapping[Hashable, Sequence[PoseTrack]],
+    *,
+    epochs: int = 10,
+    seed: int = 0,
+    threads: int = 1,
+) -> AdaptationResult:
+    """Fine-tune ``checkpoint`` on ``walks_by_person`` and judge it on held-back walks."""
+    from recognition.gait.training import fine_tune
+
+    base = load_checkpoint(checkpoint)
+    train, held = split_walks(walks_by_person)
+    n_held = sum(len(w) for w in held.values())
+    if len(train) < MIN_PEOPLE or n_held < MIN_HELD_BACK:
+        return AdaptationResult(
+            None,
+            False,
+            {},
+            {},
+            f"Adaptation needs at least {MIN_PEOPLE} enrolled people and {MIN_HELD_BACK} of "
+            f"them with two or more walks; found {len(train)} people, {n_held} with two.",
+        )
+    before = held_back_metrics(GaitEmbedder.from_checkpoint(base), train, held)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = save_checkpoint(base, Path(tmp) / "base.pt")
+        out = fine_tune(
+            src,
+            {str(k): v for k, v in train.items()},
+            epochs=epochs,
+            seed=seed,
+            out_path=Path(tmp) / "adapted.pt",
+            threads=threads,
+            validation_people=0,
+        )
+        adapted = load_checkpoint(out)
+    after = held_back_metrics(GaitEmbedder.from_checkpoint(adapted), train, held)
+    better = after["rank1"] >= before["rank1"] and (
+        after["tar_at_far_1pct"] > before["tar_at_far_1pct"]
+        or (
+            after["tar_at_far_1pct"] == before["tar_at_far_1pct"]
+            and after["rank1"] > before["rank1"]
+        )
+    )
+    reason = (
+        "The adapted model identifies held-back walks better."
+        if better
+        else "The adapted model is not better on held-back walks; the current model stays."
+    )
+    return AdaptationResult(adapted, better, before, after, reason)
