@@ -1,6 +1,8 @@
 """Presence events in: single, bulk (API, import) and camera sightings (recognition).
 
-Every way in goes through `events_ingest`: each row is checked on its own (a bad row gets its
+Rows (API, import) go through `events_ingest`, camera sightings through `sighting_record`
+(typed, no parsing); both build their drafts with `_draft_build` and store them with
+`events_store`. In `events_ingest` each row is checked on its own (a bad row gets its
 own error and does not sink the others), then the good rows are written in one transaction
 together with the records they change (nothing half-written). Replays of an idempotency key and
 repeats within a camera's debounce window are reported as duplicates and not stored twice.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -211,53 +213,101 @@ class _RowChecker:
                 camera = self.cameras.get(int(row["camera"]))
                 if camera is None:
                     error("camera", f"No camera with id {row['camera']} in this institution.")
-                elif not camera.is_active:
-                    error("camera", f"Camera {camera.name!r} is switched off.")
-                    camera = None
 
         occurred_at = _parse_time(row.get("occurred_at"), self.institution, error)
-        if occurred_at is not None and occurred_at > self.now + FUTURE_TOLERANCE:
-            error(
-                "occurred_at",
-                f"{occurred_at.isoformat()} is in the future (more than "
-                f"{int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes ahead of the server).",
-            )
-
         direction = _choice(row, "direction", Direction.values, error)
         walking = _choice(row, "walking_direction", WalkingDirection.values, error)
         source = _choice(row, "source", PresenceEvent.Source.values, error) or self.default_source
 
         confidence = row.get("confidence")
         is_number = isinstance(confidence, int | float) and not isinstance(confidence, bool)
-        if confidence is not None and not (is_number and 0 <= confidence <= 1):
+        if confidence is not None and not is_number:
             error("confidence", "A confidence is a number from 0 to 1.")
+            confidence = None
 
         texts = {}
-        for name, limit in (("idempotency_key", 128), ("source_ref", 200), ("note", 500)):
+        for name in TEXT_LIMITS:
             value = row.get(name)
             if value is None:
                 value = ""
             if not isinstance(value, str):
                 error(name, "Expected text.")
-            elif len(value) > limit:
-                error(name, f"At most {limit} characters.")
-            texts[name] = value.strip() if isinstance(value, str) else ""
+                value = ""
+            texts[name] = value
 
+        draft = _draft_build(
+            person_id=person_id,
+            camera=camera,
+            occurred_at=occurred_at,
+            source=source,
+            direction=direction,
+            walking_direction=walking,
+            confidence=confidence,
+            now=self.now,
+            error=error,
+            **texts,
+        )
         if errors:
             return None, errors
-        return (
-            EventDraft(
-                person_id=person_id,
-                occurred_at=occurred_at,
-                source=source,
-                camera_id=camera.pk if camera else None,
-                direction=direction or direction_from_camera(camera, walking),
-                walking_direction=walking,
-                confidence=float(confidence) if confidence is not None else None,
-                **texts,
-            ),
-            [],
+        return draft, []
+
+
+TEXT_LIMITS = {"idempotency_key": 128, "source_ref": 200, "note": 500}
+
+
+def _draft_build(
+    *,
+    person_id: int | None,
+    camera: Camera | None,
+    occurred_at: datetime | None,
+    source: str,
+    now: datetime,
+    error: Callable[[str, str], None],
+    direction: str = "",
+    walking_direction: str = "",
+    confidence: float | None = None,
+    idempotency_key: str = "",
+    source_ref: str = "",
+    note: str = "",
+) -> EventDraft | None:
+    """The rules every event obeys, however it came in (a parsed row or a typed sighting).
+
+    Values are already typed; what breaks a rule is reported through `error`. Returns the
+    draft, or None when anything was wrong (the caller has the errors).
+    """
+    failed = False
+
+    def fail(field_name: str, message: str) -> None:
+        nonlocal failed
+        failed = True
+        error(field_name, message)
+
+    if camera is not None and not camera.is_active:
+        fail("camera", f"Camera {camera.name!r} is switched off.")
+    if occurred_at is not None and occurred_at > now + FUTURE_TOLERANCE:
+        fail(
+            "occurred_at",
+            f"{occurred_at.isoformat()} is in the future (more than "
+            f"{int(FUTURE_TOLERANCE.total_seconds() // 60)} minutes ahead of the server).",
         )
+    if confidence is not None and not 0 <= confidence <= 1:
+        fail("confidence", "A confidence is a number from 0 to 1.")
+    texts = {"idempotency_key": idempotency_key, "source_ref": source_ref, "note": note}
+    for name, limit in TEXT_LIMITS.items():
+        if len(texts[name]) > limit:
+            fail(name, f"At most {limit} characters.")
+    if failed or person_id is None or occurred_at is None:
+        return None
+    return EventDraft(
+        person_id=person_id,
+        occurred_at=occurred_at,
+        source=source,
+        camera_id=camera.pk if camera is not None else None,
+        direction=direction or direction_from_camera(camera, walking_direction),
+        walking_direction=walking_direction,
+        confidence=float(confidence) if confidence is not None else None,
+        **{name: value.strip() for name, value in texts.items()},
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -542,47 +592,57 @@ def sighting_record(
     event to the row that produced it (a Recognition). Returns the ItemResult: status "created"
     (with .event) or "duplicate" (with .event_id of the event it repeats: same idempotency key,
     or the same person on the same camera within its debounce window). Raises ValidationError
-    for a person or camera of another institution, a future time or a bad direction. Call it
-    inside `tenant_scope(camera.institution)` (a task enters it from the row it works on).
+    for a person or camera of another institution, a camera switched off, a future time, a bad
+    direction or confidence. Call it inside `tenant_scope(camera.institution)` (a task enters it
+    from the row it works on).
+
+    The typed path: the camera and person given are used as they are (no re-parsing, no query of
+    the institution's cameras); the rules are the ones every ingested row obeys (_draft_build).
     """
-    if person.institution_id != camera.institution_id:
-        raise ValidationError({"person": "The person and the camera belong to different places."})
-    if walking_direction and walking_direction not in WalkingDirection.values:
-        raise ValidationError(
-            {"walking_direction": f"Choose one of {', '.join(WalkingDirection.values)}."}
-        )
-    if not idempotency_key and produced_by is not None and produced_by.pk is not None:
-        label = produced_by._meta.label_lower
-        idempotency_key = f"{label}:{produced_by.pk}"
-    row: dict[str, Any] = {
-        "person": person.pk,
-        "camera": camera.pk,
-        "occurred_at": occurred_at,
-        "walking_direction": walking_direction,
-        "confidence": confidence,
-        "idempotency_key": idempotency_key,
-        "source": PresenceEvent.Source.RECOGNITION,
-    }
     now = now or timezone.now()
-    checker = _RowChecker(
-        institution=camera.institution,
-        rows=[row],
-        actor=None,
-        default_source=PresenceEvent.Source.RECOGNITION,
+    errors: dict[str, list[str]] = defaultdict(list)
+
+    def error(field_name: str, message: str) -> None:
+        errors[field_name or "sighting"].append(message)
+
+    if person.institution_id != camera.institution_id:
+        error("person", "The person and the camera belong to different places.")
+    if walking_direction and walking_direction not in WalkingDirection.values:
+        error("walking_direction", f"Choose one of {', '.join(WalkingDirection.values)}.")
+        walking_direction = ""
+    if not isinstance(occurred_at, datetime):
+        error("occurred_at", "Expected a date-time.")
+        occurred_at = None
+    elif timezone.is_naive(occurred_at):
+        # Like a row without an offset: the institution's local time.
+        occurred_at = timezone.make_aware(occurred_at, camera.institution.tzinfo)
+    source_ref = ""
+    if produced_by is not None and produced_by.pk is not None:
+        source_ref = f"{produced_by._meta.label}:{produced_by.pk}"
+        if not idempotency_key:
+            idempotency_key = f"{produced_by._meta.label_lower}:{produced_by.pk}"
+    draft = _draft_build(
+        person_id=person.pk,
+        camera=camera,
+        occurred_at=occurred_at,
+        source=PresenceEvent.Source.RECOGNITION,
+        walking_direction=walking_direction,
+        confidence=confidence,
+        idempotency_key=idempotency_key,
+        source_ref=source_ref,
         now=now,
+        error=error,
     )
-    draft, errors = checker.check(0, row)
-    if draft is None:
-        raise ValidationError({e["field"] or "sighting": e["message"] for e in errors})
-    if produced_by is not None:
+    if errors or draft is None:
+        raise ValidationError(dict(errors) or {"sighting": ["Not a valid sighting."]})
+    if produced_by is not None and produced_by.pk is not None:
         draft.produced_by_type_id = ContentType.objects.get_for_model(produced_by).pk
         draft.produced_by_id = produced_by.pk
-        draft.source_ref = f"{produced_by._meta.label}:{produced_by.pk}"
     item = ItemResult(index=0)
     events_store(
         institution=camera.institution,
         drafts=[(item, draft)],
-        cameras=checker.cameras,
+        cameras={camera.pk: camera},
         actor=None,
         now=now,
     )

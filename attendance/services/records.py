@@ -138,12 +138,6 @@ class _Loaded:
         ).values_list("session_id", "camera_id"):
             self.session_cameras[session_id].add(camera_id)
         institution_ids = {session.institution_id for session in sessions}
-        self.cameras = {
-            camera.pk: camera
-            for camera in Camera.unscoped.filter(institution_id__in=institution_ids).only(
-                "id", "role", "entering_direction"
-            )
-        }
         self.include_late_data = include_late_data
 
         opens = min(
@@ -175,6 +169,19 @@ class _Loaded:
         self.event_times = {
             person_id: [event.occurred_at for event in events]
             for person_id, events in self.events.items()
+        }
+        # Only the cameras these events came from (not every camera of the institution).
+        camera_ids = {
+            event.camera_id
+            for events in self.events.values()
+            for event in events
+            if event.camera_id is not None
+        }
+        self.cameras = {
+            camera.pk: camera
+            for camera in Camera.unscoped.filter(pk__in=camera_ids).only(
+                "id", "role", "entering_direction"
+            )
         }
 
         first_start = min(session.starts_at for session in sessions)
