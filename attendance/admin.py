@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -299,6 +300,14 @@ class RecordInline(ReadOnlyInline):
     ordering = ["person__last_name", "person__first_name"]
 
 
+class CloseEarlyForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the session ends now (audited). Records are computed up to this moment.",
+    )
+
+
 @admin.register(Session)
 class SessionAdmin(ServiceSavesAdmin):
     list_display = ["title", "unit", "starts_at", "ends_at", "room", "state"]
@@ -306,7 +315,15 @@ class SessionAdmin(ServiceSavesAdmin):
     search_fields = ["title", "room", "unit__code"]
     date_hierarchy = "starts_at"
     filter_horizontal = ["cameras"]
-    readonly_fields = ["state", "schedule", "finalised_at", "absence_notice_sent_at"]
+    readonly_fields = [
+        "state",
+        "schedule",
+        "finalised_at",
+        "planned_ends_at",
+        "closed_early_by",
+        "close_early_reason",
+        "absence_notice_sent_at",
+    ]
     fields = [
         "unit",
         "title",
@@ -319,7 +336,7 @@ class SessionAdmin(ServiceSavesAdmin):
     ]
     service_fields = ("unit", "title", "room", "cameras", "starts_at", "ends_at", "rule")
     inlines = [RecordInline]
-    actions = ["finalise", "recompute"]
+    actions = ["finalise", "close_early", "recompute"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")
@@ -340,13 +357,45 @@ class SessionAdmin(ServiceSavesAdmin):
             session=obj, actor=self.actor(request), cameras=cameras, **values
         )
 
-    @admin.action(description="Finalise now (no-shows become absent)")
+    @admin.action(description="Finalise now (ended sessions: no-shows become absent)")
     def finalise(self, request, queryset) -> None:
-        done = sum(
-            services.session_finalise(session=session, actor=self.actor(request)) is not None
-            for session in queryset
+        self._finalise(request, queryset, reason="")
+
+    @admin.action(description="Close early (running sessions: asks why, audited)")
+    def close_early(self, request, queryset):
+        form = CloseEarlyForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._finalise(request, queryset, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close sessions early",
+            "opts": self.model._meta,
+            "sessions": queryset.select_related("unit"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return self._in_local_time(
+            request,
+            lambda request: TemplateResponse(
+                request, "admin/attendance/session/close_early.html", context
+            ),
         )
+
+    def _finalise(self, request, queryset, *, reason: str) -> None:
+        done, refused = 0, []
+        for session in queryset:
+            try:
+                result = services.session_finalise(
+                    session=session, actor=self.actor(request), close_early_reason=reason
+                )
+            except ValidationError as error:
+                refused.append(f"{session}: {' '.join(error.messages)}")
+                continue
+            done += result is not None
         self.message_user(request, f"{done} session(s) finalised.")
+        for message in refused:
+            messages.error(request, message)
 
     @admin.action(description="Recompute records (counting late data)")
     def recompute(self, request, queryset) -> None:

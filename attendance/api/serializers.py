@@ -162,6 +162,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "schedule",
             "state",
             "finalised_at",
+            "planned_ends_at",
+            "closed_early_by",
+            "close_early_reason",
             "counts",
             "created_at",
             "updated_at",
@@ -171,6 +174,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "schedule",
             "state",
             "finalised_at",
+            "planned_ends_at",
+            "closed_early_by",
+            "close_early_reason",
             "created_at",
             "updated_at",
         ]
@@ -348,6 +354,15 @@ class ExcuseSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "recorded_by", "created_at"]
+
+
+class FinaliseSerializer(serializers.Serializer):
+    close_early_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Needed only before the session ends: it is then closed early, now (audited).",
+    )
 
 
 class RecomputeSerializer(serializers.Serializer):

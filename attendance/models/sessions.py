@@ -140,6 +140,11 @@ class Session(TenantOwnedModel):
         max_length=10, choices=State.choices, default=State.SCHEDULED, editable=False
     )
     finalised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Closed early (finalised before its planned end, with a reason; audited): ends_at becomes
+    # the close time, so nobody is credited with minutes that did not happen.
+    planned_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_early_by = models.CharField(max_length=200, blank=True, editable=False)
+    close_early_reason = models.CharField(max_length=500, blank=True, editable=False)
     absence_notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,3 +180,7 @@ class Session(TenantOwnedModel):
     @property
     def is_finalised(self) -> bool:
         return self.state == self.State.FINALISED
+
+    @property
+    def closed_early(self) -> bool:
+        return self.planned_ends_at is not None

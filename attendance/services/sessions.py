@@ -24,7 +24,12 @@ from attendance.models import (
     Session,
     SessionSchedule,
 )
-from attendance.services.records import RefreshResult, records_refresh, sessions_lock
+from attendance.services.records import (
+    RefreshResult,
+    actor_label,
+    records_refresh,
+    sessions_lock,
+)
 from attendance.services.rules import rules_for_sessions
 
 GENERATE_DAYS_AHEAD = 14
@@ -144,26 +149,46 @@ def session_delete(*, session: Session) -> None:
     session.delete()
 
 
+CLOSE_EARLY_REASON_MAX = 500
+
+
 @transaction.atomic
 def session_finalise(
-    *, session: Session, now: datetime | None = None, actor: Actor | None = None
+    *,
+    session: Session,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+    close_early_reason: str = "",
 ) -> RefreshResult | None:
     """Mark no-shows absent and lock the session against late data. Idempotent.
 
     Every expected person gets a final record: the never-seen become absent (or excused). A
     second call, or one for a session already finalised, changes nothing and returns None.
     The absence notice goes out after the transaction commits.
+
+    Before the session's end this is refused (people not seen yet would become absent, people
+    inside would be credited with minutes that have not happened) unless `close_early_reason`
+    says why: the session is then closed early, at `now`: its end becomes the close time (the
+    planned end, who and why are kept on the session, and every status change says so).
     """
     now = now or timezone.now()
     (session,) = sessions_lock([session.pk])
     if session.is_finalised:
         return None
+    why = "session finalised"
+    if now < session.ends_at:
+        _close_early(session, now=now, actor=actor, reason=close_early_reason)
+        local = now.astimezone(session.institution.tzinfo)
+        why = (
+            f"session closed early at {local:%H:%M} by {actor_label(actor)} "
+            f"({session.close_early_reason})"
+        )
     result = records_refresh(
         pairs={session: _expected_person_ids(session)},
         now=now,
         actor=actor,
         finalising=True,
-        why="session finalised",
+        why=why,
     )
     Session.objects.filter(pk=session.pk).update(
         state=Session.State.FINALISED, finalised_at=now, updated_at=now
@@ -177,6 +202,47 @@ def session_finalise(
             lambda: async_task("attendance.tasks.send_absence_notice", session_id)
         )
     return result
+
+
+def _close_early(session: Session, *, now: datetime, actor: Actor | None, reason: str) -> None:
+    """End a running session at `now` (kept: the planned end, who, why)."""
+    reason = (reason or "").strip()
+    tz = session.institution.tzinfo
+    if not reason:
+        raise ValidationError(
+            {
+                "close_early_reason": (
+                    f"The session runs until {session.ends_at.astimezone(tz):%Y-%m-%d %H:%M}: "
+                    "finalising it now would mark everyone not seen yet absent. Wait until it "
+                    "ends, or close it early and say why (it is audited)."
+                )
+            }
+        )
+    if len(reason) > CLOSE_EARLY_REASON_MAX:
+        raise ValidationError(
+            {"close_early_reason": f"At most {CLOSE_EARLY_REASON_MAX} characters."}
+        )
+    if now <= session.starts_at:
+        raise ValidationError(
+            {
+                "close_early_reason": (
+                    "The session has not started yet: move or delete it instead of closing it."
+                )
+            }
+        )
+    session.planned_ends_at = session.ends_at
+    session.ends_at = now
+    session.closed_early_by = actor_label(actor)
+    session.close_early_reason = reason
+    session.save(
+        update_fields=[
+            "planned_ends_at",
+            "ends_at",
+            "closed_early_by",
+            "close_early_reason",
+            "updated_at",
+        ]
+    )
 
 
 @transaction.atomic

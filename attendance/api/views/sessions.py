@@ -59,11 +59,19 @@ class SessionViewSet(AttendanceModelViewSet):
     def perform_destroy(self, instance: Session) -> None:
         services.session_delete(session=instance)
 
-    @extend_schema(request=None, responses=s.RefreshResultSerializer)
+    @extend_schema(request=s.FinaliseSerializer, responses=s.RefreshResultSerializer)
     @action(detail=True, methods=["post"])
     def finalise(self, request: Request, pk=None) -> Response:
-        """Finalise now: no-shows become absent and late data stops counting (idempotent)."""
-        result = services.session_finalise(session=self.get_object(), actor=self.actor)
+        """Finalise now: no-shows become absent and late data stops counting (idempotent).
+
+        Before the session ends this answers 400 unless `close_early_reason` is given: the
+        session is then closed early, at this moment (audited).
+        """
+        incoming = s.FinaliseSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        result = services.session_finalise(
+            session=self.get_object(), actor=self.actor, **incoming.validated_data
+        )
         return Response(_refresh_data(result))
 
     @extend_schema(request=s.RecomputeSerializer, responses=s.RefreshResultSerializer)
