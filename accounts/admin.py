@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts import services
 from accounts.admin_scoping import TenantAdmin
+from accounts.admin_writes import ServiceWritesAdmin
 from accounts.models import APIKey, Institution, Membership, Person, Unit, User
 from accounts.roles import Capability
 
@@ -82,26 +85,69 @@ class UnitAdmin(TenantAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+PERSON_FIELDS = ("external_id", "first_name", "last_name", "kind", "email", "is_active", "units")
+
+
+class PersonAdminForm(forms.ModelForm):
+    consent_note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Consent note",
+        help_text="When consent is recorded or withdrawn: how (signed form, email...). It goes "
+        "to the person's history with who and when.",
+    )
+
+    class Meta:
+        model = Person
+        fields = [*PERSON_FIELDS, "consent_given"]
+
+
 @admin.register(Person)
-class PersonAdmin(TenantAdmin):
+class PersonAdmin(ServiceWritesAdmin):
+    """People are written by accounts.services; consent only by person_consent_record."""
+
+    form = PersonAdminForm
     list_display = ["external_id", "last_name", "first_name", "kind", "is_active", "consent_given"]
     list_filter = ["kind", "is_active", "consent_given", "units"]
     search_fields = ["external_id", "first_name", "last_name", "email"]
     filter_horizontal = ["units"]
+    service_fields = PERSON_FIELDS
 
     def get_fields(self, request, obj=None):
         fields = [
-            "external_id",
-            "first_name",
-            "last_name",
-            "kind",
-            "email",
-            "is_active",
-            "units",
+            *self.service_fields,
             "consent_given",
+            "consent_note",
             "consent_recorded_at",
         ]
         return ["institution", *fields] if request.user.is_superuser else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "consent_recorded_at"]
+
+    def create(self, request, values, form):
+        institution = form.cleaned_data.get("institution") or request.institution
+        person = services.person_create(institution=institution, **values)
+        if form.cleaned_data.get("consent_given"):
+            self._consent(request, person, form)
+        return person
+
+    def update(self, request, obj, values, form):
+        person = services.person_update(person=obj, **values) if values else obj
+        if "consent_given" in form.changed_data:
+            self._consent(request, person, form)
+        return person
+
+    def _consent(self, request, person: Person, form) -> None:
+        services.person_consent_record(
+            person=person,
+            given=bool(form.cleaned_data.get("consent_given")),
+            actor=self.actor(request),
+            note=form.cleaned_data.get("consent_note", ""),
+        )
+
+    def delete(self, request, obj) -> None:
+        services.person_delete(person=obj)
 
 
 @admin.register(APIKey)

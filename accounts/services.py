@@ -7,12 +7,15 @@ business rules live here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import Actor
 from accounts.models import APIKey, Institution, Membership, Person, Unit, User
 from accounts.roles import Role
 
@@ -256,3 +259,51 @@ def api_key_revoke(*, api_key: APIKey) -> APIKey:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
     return api_key
+
+
+# Consent. Gait data is biometric: consent is recorded or withdrawn only here, with who and when.
+
+CONSENT_NOTE_MAX = 500
+
+
+@transaction.atomic
+def person_consent_record(
+    *,
+    person: Person,
+    given: bool,
+    actor: Actor | None,
+    recorded_at: datetime | None = None,
+    note: str = "",
+) -> Person:
+    """Record (given=True) or withdraw (given=False) a person's consent to gait processing.
+
+    When: `consent_recorded_at` is the moment consent was given (now, or the date of a signed
+    form), cleared on withdrawal. Who, when, before, after and the note go to the person's
+    history (Django's admin log, the History page of the person in the admin) whenever the actor
+    is a signed-in user. Recording the state the person is already in changes nothing.
+    """
+    note = (note or "").strip()
+    if len(note) > CONSENT_NOTE_MAX:
+        raise ValidationError({"consent_note": f"At most {CONSENT_NOTE_MAX} characters."})
+    now = timezone.now()
+    if recorded_at is not None and recorded_at > now:
+        raise ValidationError({"consent_recorded_at": "Consent cannot be recorded in the future."})
+    before = (person.consent_given, person.consent_recorded_at)
+    if given == before[0] and (not given or recorded_at in (None, before[1])):
+        return person
+    person.consent_given = given
+    person.consent_recorded_at = (recorded_at or now) if given else None
+    person.save(update_fields=["consent_given", "consent_recorded_at", "updated_at"])
+    user = actor.user if actor is not None else None
+    if user is not None:
+        what = "Consent recorded" if given else "Consent withdrawn"
+        if given and recorded_at is not None:
+            what += f" (signed {recorded_at.isoformat()})"
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=[person],
+            action_flag=CHANGE,
+            change_message=f"{what} by {actor.label}" + (f": {note}" if note else "."),
+            single_object=True,
+        )
+    return person

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.admin_scoping import TenantAdmin
+from accounts.admin_writes import ServiceWritesAdmin
 from accounts.roles import Capability
 from attendance import services
 from attendance.engine import RuleParams
@@ -64,43 +65,26 @@ class AttendanceAdmin(TenantAdmin):
         return getattr(request, "actor", None)
 
 
-class ServiceSavesAdmin(AttendanceAdmin):
-    """Adding and changing go through the services, which also write the many-to-many fields
-    (so the admin regenerates, recomputes and validates exactly like the API)."""
+class ServiceSavesAdmin(AttendanceAdmin, ServiceWritesAdmin):
+    """Adding, changing and deleting go through the services, which also write the
+    many-to-many fields (so the admin regenerates, recomputes, validates and audits exactly like
+    the API); a rule a service enforces shows as a form error."""
 
-    service_fields: tuple[str, ...] = ()
-
-    def create(self, request: HttpRequest, values: dict):
-        raise NotImplementedError
-
-    def update(self, request: HttpRequest, obj, values: dict):
-        raise NotImplementedError
-
-    def save_model(self, request, obj, form, change) -> None:
-        names = [name for name in self.service_fields if name in form.cleaned_data]
-        try:
-            if change:
-                values = {n: form.cleaned_data[n] for n in names if n in form.changed_data}
-                saved = self.update(request, self.model.objects.get(pk=obj.pk), values)
-            else:
-                saved = self.create(request, {n: form.cleaned_data[n] for n in names})
-        except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
-            return
-        obj.pk = saved.pk
-
-    def save_related(self, request, form, formsets, change) -> None:
-        for formset in formsets:  # many-to-many fields were written by the service
-            self.save_formset(request, form, formset, change=change)
+    def get_deleted_objects(self, objs, request):
+        # Records and history go with what they belong to only when the service allows the
+        # deletion (it refuses a finalised session, a camera with events...): it decides, not
+        # the per-model delete permissions of the rows that cascade.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
 
 @admin.register(Camera)
-class CameraAdmin(AttendanceAdmin):
+class CameraAdmin(ServiceSavesAdmin):
     list_display = ["name", "room", "role", "entering_direction", "debounce_seconds", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["name", "room"]
     filter_horizontal = ["units"]
-    fields = [
+    fields = service_fields = (
         "name",
         "room",
         "role",
@@ -108,9 +92,15 @@ class CameraAdmin(AttendanceAdmin):
         "debounce_seconds",
         "units",
         "is_active",
-    ]
+    )
 
-    def delete_model(self, request, obj) -> None:
+    def create(self, request, values, form):
+        return services.camera_create(institution=request.institution, **values)
+
+    def update(self, request, obj, values, form):
+        return services.camera_update(camera=obj, **values)
+
+    def delete(self, request, obj) -> None:
         services.camera_delete(camera=obj)
 
 
@@ -119,20 +109,11 @@ class RuleForm(forms.ModelForm):
         model = AttendanceRule
         fields = ["name", "units", *RuleParams.field_names()]
 
-    def clean_units(self):
-        units = self.cleaned_data.get("units") or []
-        others = AttendanceRule.objects.filter(units__in=units)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        taken = sorted({unit.code for rule in others for unit in rule.units.all() if unit in units})
-        if taken:
-            raise ValidationError(f"Already following another rule: {', '.join(taken)}.")
-        return units
-
 
 @admin.register(AttendanceRule)
-class AttendanceRuleAdmin(AttendanceAdmin):
+class AttendanceRuleAdmin(ServiceSavesAdmin):
     form = RuleForm
+    service_fields = ("name", "units", *RuleParams.field_names())
     list_display = [
         "name",
         "entry_window_minutes",
@@ -182,29 +163,35 @@ class AttendanceRuleAdmin(AttendanceAdmin):
         ),
     ]
 
+    def create(self, request, values, form):
+        return services.rule_create(institution=request.institution, **values)
+
+    def update(self, request, obj, values, form):
+        return services.rule_update(rule=obj, **values)
+
+    def delete(self, request, obj) -> None:
+        services.rule_delete(rule=obj)
+
 
 @admin.register(AttendanceSettings)
-class AttendanceSettingsAdmin(AttendanceAdmin):
+class AttendanceSettingsAdmin(ServiceSavesAdmin):
     change_capability = Capability.MANAGE_SETTINGS
     list_display = ["institution", "default_rule", "notify_absences", "absence_contact_email"]
-    fields = ["default_rule", "notify_absences", "absence_contact_email"]
+    fields = service_fields = ("default_rule", "notify_absences", "absence_contact_email")
 
     def has_add_permission(self, request) -> bool:
         return False  # one row per institution, created on first use
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the institution's settings: changed, never removed
 
     def changelist_view(self, request, extra_context=None):
         if getattr(request, "institution", None) is not None:
             services.attendance_settings_get(institution=request.institution)
         return super().changelist_view(request, extra_context)
 
-    def save_model(self, request, obj, form, change) -> None:
-        try:
-            services.attendance_settings_update(
-                institution=obj.institution,
-                **{name: form.cleaned_data[name] for name in self.fields},
-            )
-        except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
+    def update(self, request, obj, values, form):
+        return services.attendance_settings_update(institution=obj.institution, **values)
 
 
 @admin.register(SessionSchedule)
@@ -237,13 +224,16 @@ class SessionScheduleAdmin(ServiceSavesAdmin):
         "is_active",
     )
 
-    def create(self, request, values):
+    def create(self, request, values, form):
         cameras = values.pop("cameras", [])
         return services.schedule_create(institution=request.institution, cameras=cameras, **values)
 
-    def update(self, request, obj, values):
+    def update(self, request, obj, values, form):
         cameras = values.pop("cameras", None)
         return services.schedule_update(schedule=obj, cameras=cameras, **values)
+
+    def delete(self, request, obj) -> None:
+        services.schedule_delete(schedule=obj)
 
     @admin.action(description="Generate the next two weeks of sessions")
     def generate_two_weeks(self, request, queryset) -> None:
@@ -265,11 +255,14 @@ class HolidayAdmin(ServiceSavesAdmin):
     date_hierarchy = "starts_on"
     fields = service_fields = ("name", "starts_on", "ends_on")
 
-    def create(self, request, values):
+    def create(self, request, values, form):
         return services.holiday_create(institution=request.institution, **values)
 
-    def update(self, request, obj, values):
+    def update(self, request, obj, values, form):
         return services.holiday_update(holiday=obj, **values)
+
+    def delete(self, request, obj) -> None:
+        services.holiday_delete(holiday=obj)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -347,11 +340,11 @@ class SessionAdmin(ServiceSavesAdmin):
             readonly += ["unit", "cameras", "starts_at", "ends_at", "rule"]
         return readonly
 
-    def create(self, request, values):
+    def create(self, request, values, form):
         cameras = list(values.pop("cameras", [])) or None  # none chosen: the unit's cameras
         return services.session_create(institution=request.institution, cameras=cameras, **values)
 
-    def update(self, request, obj, values):
+    def update(self, request, obj, values, form):
         cameras = values.pop("cameras", None)
         return services.session_update(
             session=obj, actor=self.actor(request), cameras=cameras, **values
@@ -403,12 +396,12 @@ class SessionAdmin(ServiceSavesAdmin):
             services.session_recompute(session=session, actor=self.actor(request))
         self.message_user(request, f"{queryset.count()} session(s) recomputed.")
 
-    def delete_model(self, request, obj) -> None:
+    def delete(self, request, obj) -> None:
         services.session_delete(session=obj)
 
 
 @admin.register(PresenceEvent)
-class PresenceEventAdmin(AttendanceAdmin):
+class PresenceEventAdmin(ServiceSavesAdmin):
     """Events are append-only: they are read here; a wrong one is deleted (and recomputed)."""
 
     list_display = [
@@ -431,12 +424,8 @@ class PresenceEventAdmin(AttendanceAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def delete_model(self, request, obj) -> None:
+    def delete(self, request, obj) -> None:
         services.event_delete(event=obj, actor=self.actor(request), reason="deleted in the admin")
-
-    def delete_queryset(self, request, queryset) -> None:
-        for event in queryset:
-            self.delete_model(request, event)
 
 
 class RecordChangeInline(ReadOnlyInline):
@@ -476,7 +465,7 @@ class RecordOverrideForm(forms.ModelForm):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(AttendanceAdmin):
+class AttendanceRecordAdmin(ServiceSavesAdmin):
     form = RecordOverrideForm
     list_display = [
         "person",
@@ -550,57 +539,48 @@ class AttendanceRecordAdmin(AttendanceAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
+    def write(self, request, form, change, *, trial=False):
+        """A manual status set or cleared through the services (audited); nothing else."""
+        record = AttendanceRecord.objects.get(pk=form.instance.pk)
         if "override_status" not in form.changed_data:
-            return
+            return record
         wanted = form.cleaned_data["override_status"]
         reason = form.cleaned_data["change_reason"]
-        record = AttendanceRecord.objects.get(pk=obj.pk)
-        try:
-            if wanted:
-                services.record_override(
-                    record=record, status=wanted, reason=reason, actor=self.actor(request)
-                )
-            elif record.override_status:
-                services.record_override_clear(
-                    record=record, reason=reason, actor=self.actor(request)
-                )
-        except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
+        if wanted:
+            return services.record_override(
+                record=record, status=wanted, reason=reason, actor=self.actor(request)
+            )
+        if record.override_status:
+            return services.record_override_clear(
+                record=record, reason=reason, actor=self.actor(request)
+            )
+        return record
 
 
 @admin.register(Excuse)
-class ExcuseAdmin(AttendanceAdmin):
+class ExcuseAdmin(ServiceSavesAdmin):
     list_display = ["person", "starts_at", "ends_at", "reason", "recorded_by"]
     search_fields = ["person__external_id", "person__last_name", "reason"]
     date_hierarchy = "starts_at"
     fields = ["person", "starts_at", "ends_at", "reason", "document", "recorded_by"]
     readonly_fields = ["recorded_by"]
     autocomplete_fields = ["person"]
+    service_fields = ("person", "starts_at", "ends_at", "reason")
 
-    def save_model(self, request, obj, form, change) -> None:
-        values = {
-            name: form.cleaned_data[name] for name in ["person", "starts_at", "ends_at", "reason"]
-        }
+    def write(self, request, form, change, *, trial=False):
+        values = {name: form.cleaned_data[name] for name in self.service_fields}
         document = form.cleaned_data.get("document")
         if document is False:  # "clear" ticked
             values["document"] = ""
-        elif "document" in form.changed_data and document:
-            values["document"] = document
+        elif "document" in form.changed_data and document and not trial:
+            values["document"] = document  # stored once, by the real write
         if change:
-            updated = services.excuse_update(
-                excuse=Excuse.objects.get(pk=obj.pk), actor=self.actor(request), **values
+            return services.excuse_update(
+                excuse=Excuse.objects.get(pk=form.instance.pk), actor=self.actor(request), **values
             )
-            obj.pk = updated.pk
-        else:
-            created = services.excuse_create(
-                institution=request.institution, actor=self.actor(request), **values
-            )
-            obj.pk = created.pk
+        return services.excuse_create(
+            institution=request.institution, actor=self.actor(request), **values
+        )
 
-    def delete_model(self, request, obj) -> None:
+    def delete(self, request, obj) -> None:
         services.excuse_delete(excuse=obj, actor=self.actor(request))
-
-    def delete_queryset(self, request, queryset) -> None:
-        for excuse in queryset:
-            self.delete_model(request, excuse)
