@@ -2,7 +2,7 @@
 
 Each returns a `Report` (columns, rows of plain values, a summary) that the API renders as JSON
 or exports as CSV / XLSX (attendance.exports). Times are in the institution's time zone.
-Reads only, a fixed number of queries each (a 1,000-person roster is two queries).
+Reads only, a fixed number of queries each (a 1,000-person roster is three queries).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from accounts.models import Person, Unit
+from attendance import selectors
 from attendance.models import ATTENDED_STATUSES, AttendanceRecord, Session, Status
 
 DEFAULT_CHRONIC_THRESHOLD = 0.10  # absent from at least 10% of the sessions that count
@@ -142,9 +143,8 @@ def session_roster(*, session: Session) -> Report:
                 }
             )
     rows.sort(key=lambda row: (row["last_name"], row["first_name"], row["external_id"]))
-    counts = {status: 0 for status in Status.values}
-    for row in rows:
-        counts[row["status"]] += 1
+    # The counts every page and the API show (one definition: attendance.selectors).
+    counts = selectors.session_status_counts(session=session)
     start = session.starts_at.astimezone(tz)
     end = session.ends_at.astimezone(tz)
     return Report(

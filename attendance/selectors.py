@@ -6,10 +6,26 @@ other roles see the whole institution (accounts.selectors sets the pattern).
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from accounts import selectors as account_selectors
 from accounts.actors import Actor
+from accounts.models import Person
 from attendance.models import (
     AttendanceRecord,
     AttendanceRule,
@@ -54,13 +70,60 @@ def session_list(*, actor: Actor) -> QuerySet[Session]:
     return sessions.select_related("unit")
 
 
-def session_list_with_counts(*, actor: Actor) -> QuerySet[Session]:
-    """Sessions with how many records have each status (for lists and dashboards)."""
+def with_status_counts(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate `count_<status>` for every status: the one definition of a session's counts.
+
+    A status counts the session's records that have it; `count_pending` also counts the
+    expected people (the unit's active people) with no record yet while the session is not
+    finalised: exactly the rows the roster lists (attendance.reports.session_roster). Three
+    joins/subqueries in one query, whatever the number of sessions or people.
+    """
     counts = {
-        f"count_{status}": Count("records", filter=Q(records__status=status))
+        f"records_{status}": Count("records", filter=Q(records__status=status))
         for status in Status.values
     }
-    return session_list(actor=actor).annotate(**counts).prefetch_related("cameras")
+    not_recorded = (
+        Person.unscoped.filter(units=OuterRef("unit_id"), is_active=True)
+        .exclude(
+            Exists(
+                AttendanceRecord.unscoped.filter(
+                    session_id=OuterRef(OuterRef("pk")), person_id=OuterRef("pk")
+                )
+            )
+        )
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    waiting = Case(
+        When(state=Session.State.FINALISED, then=Value(0)),
+        default=Coalesce(Subquery(not_recorded, output_field=IntegerField()), Value(0)),
+        output_field=IntegerField(),
+    )
+    return sessions.annotate(**counts).annotate(
+        **{
+            f"count_{status}": (
+                F(f"records_{status}") + waiting
+                if status == Status.PENDING
+                else F(f"records_{status}")
+            )
+            for status in Status.values
+        }
+    )
+
+
+def session_list_with_counts(*, actor: Actor) -> QuerySet[Session]:
+    """Sessions with their counts per status (lists, the dashboard, the API)."""
+    return with_status_counts(session_list(actor=actor)).prefetch_related("cameras")
+
+
+def session_status_counts(*, session: Session) -> dict[str, int]:
+    """One session's counts per status, by the same definition as the lists."""
+    row = with_status_counts(Session.objects.filter(pk=session.pk)).values(
+        *(f"count_{status}" for status in Status.values)
+    )
+    values = row.get()
+    return {status: values[f"count_{status}"] for status in Status.values}
 
 
 def event_list(*, actor: Actor) -> QuerySet[PresenceEvent]:
@@ -89,14 +152,15 @@ def excuse_list(*, actor: Actor) -> QuerySet[Excuse]:
 
 
 def status_totals(*, actor: Actor, since, until) -> dict[str, int]:
-    """How many records of the actor's sessions in [since, until) have each status."""
-    rows = (
-        record_list(actor=actor)
-        .filter(session__starts_at__gte=since, session__starts_at__lt=until)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
+    """Counts per status over the actor's sessions starting in [since, until) (the dashboard).
+
+    The sums of the per-session counts (with_status_counts), so the totals always agree with the
+    sessions list and the rosters.
+    """
+    sessions = with_status_counts(
+        session_list(actor=actor).filter(starts_at__gte=since, starts_at__lt=until)
     )
-    totals = dict.fromkeys(Status.values, 0)
-    totals.update({row["status"]: row["n"] for row in rows})
-    return totals
+    sums = sessions.aggregate(
+        **{status: Sum(f"count_{status}", default=0) for status in Status.values}
+    )
+    return {status: int(sums[status] or 0) for status in Status.values}

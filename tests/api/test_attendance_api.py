@@ -54,7 +54,8 @@ def test_registrar_sets_up_cameras_rules_and_sessions(registrar, tenant_a) -> No
     session = make_session(registrar, tenant_a)
     assert session["cameras"] == [camera.json()["id"]]  # the unit's cameras by default
     assert session["state"] == "scheduled"
-    assert session["counts"]["pending"] == 0
+    # Nobody seen yet: the unit's three people are pending, as the roster lists them.
+    assert session["counts"]["pending"] == 3
     # Times come back in the institution's zone (Europe/London: GMT in March).
     assert session["starts_at"] == "2026-03-02T09:00:00Z" or session["starts_at"].endswith("+00:00")
 
