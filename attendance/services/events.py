@@ -156,13 +156,15 @@ class _RowChecker:
         self.institution = institution
         self.default_source = default_source
         self.now = now
-        ids, external_ids = set(), set()
+        ids, external_ids, camera_ids = set(), set(), set()
         for row in rows:
             if isinstance(row, Mapping):
                 if _is_int(row.get("person")):
                     ids.add(int(row["person"]))
                 if isinstance(row.get("person_external_id"), str):
                     external_ids.add(row["person_external_id"].strip())
+                if _is_int(row.get("camera")):
+                    camera_ids.add(int(row["camera"]))
         people = (
             account_selectors.person_list(actor=actor)
             if actor is not None
@@ -172,8 +174,10 @@ class _RowChecker:
         found = list(people.values_list("pk", "external_id"))
         self.person_ids = {pk for pk, _ in found}
         self.by_external_id = {external_id: pk for pk, external_id in found}
+        # Only the cameras the rows name (one query per batch, not the institution's list).
         self.cameras = {
-            camera.pk: camera for camera in Camera.objects.filter(institution=institution)
+            camera.pk: camera
+            for camera in Camera.objects.filter(institution=institution, pk__in=camera_ids)
         }
 
     def check(self, index: int, row: Any) -> tuple[EventDraft | None, list[dict[str, str]]]:
