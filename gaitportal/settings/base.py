@@ -183,6 +183,7 @@ SPECTACULAR_SETTINGS = {
         "WalkingDirectionEnum": "attendance.models.cameras.WalkingDirection",
         "CameraRoleEnum": "attendance.models.cameras.Camera.Role",
         "MemberRoleEnum": "accounts.roles.Role",
+        "InvitationStatusEnum": "accounts.models.Invitation.Status",
     },
 }
 
