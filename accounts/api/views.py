@@ -8,13 +8,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import selectors, services
 from accounts.api import serializers as s
@@ -23,14 +22,26 @@ from accounts.api.views_base import TenantAPIMixin, TenantModelViewSet
 from accounts.models import APIKey, Institution, Invitation, Person, Unit
 from accounts.people_import import people_import_csv
 from accounts.roles import Capability
+from accounts.sign_in_throttle import SignInThrottle
 
 
 class ObtainTokenView(ObtainAuthToken):
     """POST username and password, get `{"token": "..."}`; send it as `Authorization: Token ...`."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes: list = []  # the sign-in throttle below: per address and per account
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        guard = SignInThrottle.for_request(request, request.data.get("username"))
+        wait = guard.wait()
+        if wait is not None:
+            raise Throttled(wait=wait)
+        guard.attempted()
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            guard.failed()
+            raise
 
 
 class MeView(TenantAPIMixin, GenericAPIView):

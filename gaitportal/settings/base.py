@@ -139,6 +139,13 @@ else:
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gaitportal@localhost")
 
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty: none,
+# the client address is REMOTE_ADDR (accounts.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Sign-in throttle (page and API token): attempts per client address, failures per account.
+SIGN_IN_RATE_PER_ADDRESS = env("THROTTLE_AUTH", default="20/min")
+SIGN_IN_FAILURES_PER_ACCOUNT = env("THROTTLE_AUTH_ACCOUNT", default="10/hour")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.APIKeyAuthentication",
@@ -154,8 +161,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.api.throttling.AnonRateThrottle",
+        "accounts.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/min"),
