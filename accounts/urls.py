@@ -17,4 +17,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_institution, name="switch-institution"),
+    path("invitations/", views.my_invitations, name="my-invitations-page"),
+    path("invitations/<str:token>/answer/", views.invitation_answer, name="invitation-answer"),
+    path("default-institution/", views.default_institution_choose, name="default-institution"),
 ]

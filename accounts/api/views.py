@@ -160,6 +160,14 @@ class _OwnAccountView(GenericAPIView):
         if isinstance(request.user, APIKeyPrincipal):
             raise PermissionDenied("API keys have no invitations or default institution.")
 
+    filter_backends: list = []
+
+    def get_queryset(self):
+        # Also what the browsable API renders forms from.
+        if isinstance(self.request.user, APIKeyPrincipal):
+            return Invitation.unscoped.none()
+        return selectors.invitations_for_user(self.request.user)
+
     def invitation(self, token: str) -> Invitation:
         invitation = selectors.invitations_for_user(self.request.user, pending_only=False)
         found = invitation.filter(token=token).first()

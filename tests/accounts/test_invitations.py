@@ -265,3 +265,33 @@ def test_admin_site_cannot_add_existing_users_for_institution_admins(
     assert viewer.role == Role.INSTRUCTOR
     sent = client.get(reverse("admin:accounts_invitation_changelist"))
     assert sent.status_code == 200
+
+
+@pytest.mark.django_db
+def test_own_account_endpoints_render_in_the_browsable_api(
+    tenant_a, b_user, client_for, key_client_for
+) -> None:
+    _invite(client_for, tenant_a, b_user)
+    own = client_for(b_user)
+    assert own.get(reverse("my-invitations"), HTTP_ACCEPT="text/html").status_code == 200
+    token = own.get(reverse("my-invitations")).json()[0]["token"]
+    accept = reverse("my-invitation-accept", args=[token])
+    assert own.get(accept, HTTP_ACCEPT="text/html").status_code == 405
+    key = key_client_for(tenant_a.institution, Role.ADMIN)
+    assert key.get(reverse("my-invitations"), HTTP_ACCEPT="text/html").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_invitations_page_answers_only_for_the_invitee(tenant_a, b_user, client_for) -> None:
+    _invite(client_for, tenant_a, b_user)
+    with tenant_scope(ALL_TENANTS):
+        token = Invitation.objects.get(invitee=b_user).token
+    intruder = Client()
+    intruder.force_login(tenant_a.user(Role.ADMIN))
+    answer = reverse("invitation-answer", args=[token])
+    assert intruder.post(answer, {"answer": "accept"}).status_code == 404
+    invitee = Client()
+    invitee.force_login(b_user)
+    assert tenant_a.institution.name in invitee.get(reverse("my-invitations-page")).content.decode()
+    assert invitee.post(answer, {"answer": "accept"}).status_code == 302
+    assert tenant_a.institution.slug in _memberships(b_user)
