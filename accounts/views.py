@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.middleware import SESSION_INSTITUTION_KEY
-from accounts.models import Institution
 from accounts.tenant_resolution import resolve_user_membership
 
 
@@ -80,10 +79,7 @@ def invitation_answer(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def default_institution_choose(request: HttpRequest) -> HttpResponse:
-    requested = request.POST.get("institution", "")
-    institution = (
-        Institution.objects.filter(pk=int(requested)).first() if requested.isdigit() else None
-    )
+    institution = selectors.institution_by_reference(request.POST.get("institution", ""))
     try:
         if institution is None:
             raise ValidationError("You are not a member of that institution.")

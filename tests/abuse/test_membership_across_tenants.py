@@ -120,3 +120,26 @@ def test_another_institution_cannot_revoke_or_read_your_invitations(
     assert admin_b.post(reverse("my-invitation-accept", args=[invitation.token])).status_code == 404
     invitation.refresh_from_db()
     assert invitation.status == "pending"
+
+
+@pytest.mark.parametrize("reference", ["²", "9" * 30, "nul\x00byte", "x" * 500, "", "  ", "école"])
+def test_malformed_default_institution_is_404_never_500(tenant_a, client_for, reference):
+    own = client_for(tenant_a.user(Role.VIEWER))
+    response = own.put(reverse("my-default-institution"), {"institution": reference}, format="json")
+    assert response.status_code in (400, 404), response.content
+
+
+@pytest.mark.parametrize("token", ["bad%00token", "a" * 65, "..", "é"])
+def test_malformed_invitation_tokens_are_not_found(tenant_a, client_for, token) -> None:
+    own = client_for(tenant_a.user(Role.VIEWER))
+    assert own.post(f"/api/v1/me/invitations/{token}/accept/").status_code == 404
+    page = Client()
+    page.force_login(tenant_a.user(Role.VIEWER))
+    assert page.post(f"/invitations/{token}/answer/", {"answer": "accept"}).status_code == 404
+
+
+def test_token_endpoint_survives_a_json_list(client_for, clean_cache) -> None:
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(reverse("auth-token"), [1, 2], format="json")
+    assert response.status_code == 400
