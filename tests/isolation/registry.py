@@ -154,4 +154,9 @@ API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
             "reason": "Ill",
         },
     ),
+    # recognition (uploads are multipart: tests/recognition/portal/test_api.py)
+    "recognition-sample": (GaitSample, None),
+    "recognition-recognition": (Recognition, None),
+    "recognition-model-version": (GaitModelVersion, None),
+    "recognition-access-log": (BiometricAccessLog, None),
 }
