@@ -206,6 +206,8 @@ MMPOSE_CONFIG = env("MMPOSE_CONFIG", default="")
 MMPOSE_CHECKPOINT = env("MMPOSE_CHECKPOINT", default="")
 MMPOSE_DEVICE = env("MMPOSE_DEVICE", default="cpu")
 GAIT_HEAVY_CLUSTER = "gaitportal-heavy"
+# torch intra-op threads per worker process (scale with Q_HEAVY_WORKERS, not inside them).
+GAIT_TORCH_THREADS = env.int("GAIT_TORCH_THREADS", default=1)
 # Uploads larger than this are refused at the door (400 naming the file).
 GAIT_UPLOAD_MAX_BYTES = env.int("GAIT_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 # Frames are shrunk to this longest side before pose estimation (keypoints stay in full size).

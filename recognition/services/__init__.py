@@ -21,6 +21,7 @@ from recognition.services.review import recognition_review
 from recognition.services.samples import (
     SampleCreated,
     sample_create,
+    sample_delete,
     sample_enqueue,
     sample_retry,
 )
@@ -29,6 +30,7 @@ from recognition.services.versions import (
     model_version_activate,
     model_version_active,
     recognition_settings_get,
+    recognition_settings_update,
 )
 
 __all__ = [
@@ -50,8 +52,10 @@ __all__ = [
     "recognition_event_record",
     "recognition_review",
     "recognition_settings_get",
+    "recognition_settings_update",
     "retry_delay_seconds",
     "sample_create",
+    "sample_delete",
     "sample_enqueue",
     "sample_process",
     "sample_retry",

@@ -10,6 +10,7 @@ import json
 import threading
 from pathlib import Path
 
+import torch
 from django.conf import settings
 
 from recognition.gait.checkpoint import load_checkpoint
@@ -51,6 +52,10 @@ def embedder_for_path(path: str | Path) -> GaitEmbedder:
     with _lock:
         embedder = _embedders.get(key)
         if embedder is None:
+            # A worker is one process among several on the machine, and torch's default pool
+            # (one thread per core) stalled for minutes inside forked django-q2 workers here;
+            # one intra-op thread per worker is what the cluster's worker count assumes.
+            torch.set_num_threads(settings.GAIT_TORCH_THREADS)
             embedder = _embedders[key] = GaitEmbedder.from_checkpoint(key)
         return embedder
 

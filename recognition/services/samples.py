@@ -229,3 +229,11 @@ def sample_retry(*, sample: GaitSample) -> GaitSample:
     sample.refresh_from_db()
     transaction.on_commit(lambda: sample_enqueue(sample=sample))
     return sample
+
+
+def sample_delete(*, sample: GaitSample) -> None:
+    """Remove a sample with its files (its recognitions go with it; presence events stay)."""
+    for field_file in (sample.file, sample.keypoints):
+        if field_file:
+            field_file.delete(save=False)
+    sample.delete()

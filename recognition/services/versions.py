@@ -132,3 +132,23 @@ def calibration_recompute(*, version: GaitModelVersion) -> GaitModelVersion:
         ]
     )
     return version
+
+
+def recognition_settings_update(*, institution: Institution, **changes) -> RecognitionSettings:
+    """Change the institution's recognition settings (consent rule, target false-accept rates)."""
+    from django.core.exceptions import ValidationError
+
+    row = recognition_settings_get(institution=institution)
+    allowed = {"require_consent", "target_far", "review_far"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: ["Not a recognition setting."] for name in unknown})
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["institution"])
+    if row.review_far < row.target_far:
+        raise ValidationError(
+            {"review_far": ["The review band's false-accept rate cannot be below the target."]}
+        )
+    row.save()
+    return row
