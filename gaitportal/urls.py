@@ -10,6 +10,7 @@ api_v1 = [
     path("", APIRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
     path("attendance/", include("attendance.api.urls")),
+    path("recognition/", include("recognition.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
 ]
 
