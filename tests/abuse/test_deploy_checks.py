@@ -22,7 +22,9 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}
+        # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; no deployment has it
+        if key
+        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment |= {
         "DJANGO_SETTINGS_MODULE": "gaitportal.settings.production",
