@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from accounts.roles import Capability
 from attendance import selectors, services
@@ -10,6 +10,7 @@ from attendance.api import serializers as s
 from attendance.api.base import AttendanceModelViewSet
 from attendance.api.filtersets import ExcuseFilter
 from attendance.models import Excuse
+from gaitportal.api.parsers import JSONParser
 
 
 class ExcuseViewSet(AttendanceModelViewSet):
