@@ -272,38 +272,25 @@ def evaluate_embeddings(
 
 
 def load_tracks_default(path: Path):
-    """The engine's loader (``extraction.load_tracks``); before that half of the engine is
-    merged, only this package's own NPZ files can be read."""
-    try:
-        from recognition.gait.extraction import load_tracks
-    except ImportError:
-        if Path(path).suffix.lower() != ".npz":
-            raise
-        from recognition.gait.synthetic.dataset import load_npz
+    """The engine's loader (``extraction.load_tracks``)."""
+    from recognition.gait.extraction import load_tracks
 
-        return [load_npz(path)]
     return load_tracks(path)
 
 
 def main_walker(tracks):
-    """The one track to score from a loader's result: the contract's ``tracking.main_walker``
-    when several people were found (the longest track before that half is merged)."""
-    if not isinstance(tracks, (list, tuple)):
-        return tracks
-    if not tracks:
-        raise ValueError("no person found")
-    if len(tracks) == 1:
-        return tracks[0]
-    try:
-        from recognition.gait.tracking import main_walker
-    except ImportError:
-        return max(tracks, key=len)
-    return main_walker(tracks)
+    """The one track to score from a loader's result (``pipeline.walker_of``)."""
+    from recognition.gait.pipeline import walker_of
+
+    return walker_of(tracks)
 
 
 def load_walker(path: str | Path, loader: Callable | None = None):
-    """Load a video or keypoint file and return its main walker's PoseTrack."""
-    return main_walker((loader or load_tracks_default)(Path(path)))
+    """Load a video or keypoint file and return its main walker's PoseTrack
+    (``pipeline.load_walker``: one road for the portal, the commands and the benchmarks)."""
+    from recognition.gait.pipeline import load_walker as pipeline_load_walker
+
+    return pipeline_load_walker(path, loader)
 
 
 def evaluate_folder(
