@@ -293,6 +293,39 @@ def load_walker(path: str | Path, loader: Callable | None = None):
     return pipeline_load_walker(path, loader)
 
 
+def labelled_walks(
+    directory: str | Path,
+    pattern: str | re.Pattern,
+    conditions: Iterable[str],
+    loader: Callable | None = None,
+    *,
+    progress: bool = False,
+) -> tuple[list[tuple[Path, str, str, object]], list[dict]]:
+    """The main walker of every file under ``directory`` whose name matches ``pattern`` (named
+    groups ``subject`` and ``condition``) with a condition in ``conditions``:
+    ([(path, subject, condition, PoseTrack)], [{"file", "error"} for files not read])."""
+    regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+    conditions = set(conditions)
+    files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
+    iterator = files
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="reading", unit="file")
+    walks, skipped = [], []
+    for path in iterator:
+        m = regex.search(path.name)
+        if m is None or m.group("condition") not in conditions:
+            continue
+        try:
+            track = load_walker(path, loader)
+        except (ValueError, OSError) as exc:  # GaitInputError is a ValueError
+            skipped.append({"file": str(path), "error": str(exc)})
+            continue
+        walks.append((path, m.group("subject"), m.group("condition"), track))
+    return walks, skipped
+
+
 def evaluate_folder(
     directory: str | Path,
     pattern: str,
@@ -325,27 +358,17 @@ def evaluate_folder(
     probe_conditions = set(probe_conditions)
     if threshold is None:
         threshold = getattr(embedder, "threshold", None)
-    files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
-    items, skipped = [], []
-    iterator = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="embedding", unit="file")
-    for path in iterator:
-        m = regex.search(path.name)
-        if m is None:
-            continue
-        cond = m.group("condition")
-        if cond not in gallery_conditions and cond not in probe_conditions:
-            continue
+    walks, skipped = labelled_walks(
+        directory, regex, gallery_conditions | probe_conditions, loader, progress=progress
+    )
+    items = []
+    for path, subject, cond, track in walks:
         try:
-            track = load_walker(path, loader)
             emb = embedder.embed_track(track)
-        except (ValueError, OSError) as exc:  # GaitInputError is a ValueError
+        except ValueError as exc:  # too short to embed, and other GaitInputErrors
             skipped.append({"file": str(path), "error": str(exc)})
             continue
-        items.append((path, m.group("subject"), cond, emb))
+        items.append((path, subject, cond, emb))
     gal = [i for i, it in enumerate(items) if it[2] in gallery_conditions]
     prb = [i for i, it in enumerate(items) if it[2] in probe_conditions]
     if not gal or not prb:

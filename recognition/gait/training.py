@@ -392,6 +392,59 @@ def choose_threshold(embedder: GaitEmbedder, people: int, *, seed: int = 0) -> t
     return threshold, metrics
 
 
+# --------------------------------------------------------------------------- one step
+
+GRAD_CLIP = 5.0
+
+
+def training_step(
+    model: torch.nn.Module,
+    clips: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    loss_fn: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    forward: torch.nn.Module | None = None,
+    bf16: bool = False,
+    anchor: Sequence[torch.Tensor] | None = None,
+    l2sp: float = 0.0,
+) -> float:
+    """One optimiser step on one batch, the same for training and fine-tuning; returns the loss.
+
+    ``forward``: what runs the batch (a compiled model; default ``model``). ``anchor`` with
+    ``l2sp`` > 0: L2-SP, a pull of ``l2sp / 2 * ||w - w0||^2`` toward the starting weights
+    ``anchor`` (one tensor per parameter of ``model``), so a fine-tune on a few people stays near
+    what the model knew (Li et al., ICML 2018).
+    """
+    device = clips.device
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        embeddings = (model if forward is None else forward)(clips)
+    loss = loss_fn(embeddings.float(), labels)
+    total = loss
+    if anchor is not None and l2sp > 0:
+        drift = sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor, strict=True))
+        total = loss + 0.5 * l2sp * drift
+    optimizer.zero_grad(set_to_none=True)
+    total.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+    optimizer.step()
+    scheduler.step()
+    return float(loss.detach())
+
+
+def freeze_batchnorm_statistics(model: torch.nn.Module) -> int:
+    """Put every batch-norm layer in eval mode (running statistics fixed, affine weights still
+    trained): a few people's walks must not redefine what a typical walk looks like. Returns
+    the number of layers frozen; call after ``model.train()``."""
+    frozen = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            frozen += 1
+    return frozen
+
+
 # --------------------------------------------------------------------------- training loop
 
 
@@ -614,18 +667,17 @@ def train(
             clips, labels = next(batches)
         else:  # one RNG stream, as the earlier stages of the shipped run drew them
             clips, labels = config_batch(pool.walks, rng, config, augment, neighbours)
-        clips = clips.to(device, non_blocking=True)
-        labels = labels.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            embeddings = forward(clips)
-        loss = loss_fn(embeddings.float(), labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optimizer.step()
-        scheduler.step()
+        value = training_step(
+            model,
+            clips.to(device, non_blocking=True),
+            labels.to(device, non_blocking=True),
+            loss_fn=loss_fn,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            forward=forward,
+            bf16=bf16,
+        )
         step += 1
-        value = float(loss.detach())
         running = value if running is None else 0.95 * running + 0.05 * value
         history.append({"step": step, "loss": value})
         bar.update(1)
@@ -700,6 +752,8 @@ def fine_tune(
     threads: int = 2,
     validation_people: int = 40,
     progress: bool = False,
+    l2sp: float = 0.0,
+    freeze_batchnorm: bool = False,
 ) -> Path:
     """Adapt a checkpoint to an institution's labelled walks; returns ``out_path``.
 
@@ -707,6 +761,9 @@ def fine_tune(
     walk, two crops of it are the positives). ``synthetic_people`` synthetic people (4 walks
     each) are mixed in as extra identities. One epoch is one pass over all identities. The
     operating threshold is re-chosen on ``validation_people`` held-out synthetic people.
+    Safeguards for a few people (``adaptation.adapt`` uses them): ``l2sp`` > 0 pulls the weights
+    toward the checkpoint's (L2-SP, in place of weight decay toward zero) and
+    ``freeze_batchnorm`` keeps the batch-norm statistics the model was trained with.
     """
     _tune_allocator()
     if not tracks_by_label:
@@ -735,11 +792,15 @@ def fine_tune(
     rng = np.random.default_rng([0xF17E, seed])
     augment = AugmentConfig(**(old.augment or {}))
     loss_fn = SupConLoss(old.temperature)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=old.weight_decay)
+    anchor = [p.detach().clone() for p in model.parameters()] if l2sp > 0 else None
+    weight_decay = 0.0 if l2sp > 0 else old.weight_decay  # decay toward zero fights L2-SP
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     steps_per_epoch = max(1, math.ceil(len(sequences) / batch_people))
     total = max(1, int(epochs) * steps_per_epoch)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, total, 0))
     model.train()
+    if freeze_batchnorm:
+        freeze_batchnorm_statistics(model)
     bar = _progress(total, 0, progress, "gait fine-tuning")
     losses = []
     for _ in range(total):
@@ -751,13 +812,18 @@ def fine_tune(
             clip_length=clip_length,
             augment=augment,
         )
-        loss = loss_fn(model(clips), labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        optimizer.step()
-        scheduler.step()
-        losses.append(float(loss.detach()))
+        losses.append(
+            training_step(
+                model,
+                clips,
+                labels,
+                loss_fn=loss_fn,
+                optimizer=optimizer,
+                scheduler=scheduler,
+                anchor=anchor,
+                l2sp=l2sp,
+            )
+        )
         bar.update(1)
     bar.close()
     model.eval()
@@ -776,7 +842,15 @@ def fine_tune(
         training={
             "config": old.to_dict(),
             "step": total,
-            "fine_tune": {"epochs": epochs, "seed": seed, "lr": lr, "people": n_real},
+            "fine_tune": {
+                "epochs": epochs,
+                "seed": seed,
+                "lr": lr,
+                "people": n_real,
+                "l2sp": l2sp,
+                "freeze_batchnorm": freeze_batchnorm,
+                "synthetic_people": synthetic_people,
+            },
         },
         parent=base.get("model_version"),
         name="ft",
