@@ -188,6 +188,7 @@ class MyInvitationsView(_OwnAccountView):
     serializer_class = s.MyInvitationSerializer
     pagination_class = None
 
+    @extend_schema(responses=s.MyInvitationSerializer(many=True))
     def get(self, request: Request) -> Response:
         invitations = selectors.invitations_for_user(request.user)
         return Response(s.MyInvitationSerializer(invitations, many=True).data)
