@@ -176,7 +176,9 @@ class MyInvitationsView(_OwnAccountView):
 
     serializer_class = s.MyInvitationSerializer
     pagination_class = None
+    filter_backends: list = []
 
+    @extend_schema(responses=s.MyInvitationSerializer(many=True))
     def get(self, request: Request) -> Response:
         invitations = selectors.invitations_for_user(request.user)
         return Response(s.MyInvitationSerializer(invitations, many=True).data)

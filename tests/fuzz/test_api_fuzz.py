@@ -14,6 +14,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -72,7 +74,23 @@ COLLECTIONS = {
 
 
 @pytest.fixture
-def world(db) -> dict:
+def app_in_test_transaction(db):
+    """The WSGI app, with Django's end-of-request connection cleanup switched off.
+
+    Like Django's test client: the cleanup would close the test's connection (PostgreSQL)
+    in the middle of the test transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield APP
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(app_in_test_transaction) -> dict:
     """One institution with a row of every kind, and tokens for a registrar and a viewer.
 
     Lean on purpose (built once per operation): two members, one unit, two people; a
