@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import os
 
-import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
@@ -26,23 +21,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.roles import Role
-from accounts.services import api_key_create
-from accounts.tenancy import tenant_scope
-from attendance import services as attendance_services
-from tests.factories import (
-    AttendanceRuleFactory,
-    CameraFactory,
-    ExcuseFactory,
-    HolidayFactory,
-    InstitutionFactory,
-    MembershipFactory,
-    PersonFactory,
-    PresenceEventFactory,
-    SessionFactory,
-    SessionScheduleFactory,
-    UnitFactory,
-    UserFactory,
-)
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 FUZZED_PATHS = r"^/api/v1/(?!schema/)"
@@ -53,7 +31,6 @@ schema.config.update(base_url="http://testserver")
 # The coverage phase (boundary values of every parameter, unbounded by max_examples) is the
 # deep search: FUZZ_COVERAGE=1 turns it on; CI runs explicit examples and the fuzzing phase.
 schema.config.phases.coverage.enabled = os.environ.get("FUZZ_COVERAGE") == "1"
-APP = WSGIHandler()
 
 # Path ids that name real rows of the caller's institution, per collection; otherwise every
 # generated id would only ever reach the 404 branch.
@@ -73,69 +50,6 @@ COLLECTIONS = {
 }
 
 
-@pytest.fixture
-def app_in_test_transaction(db):
-    """The WSGI app, with Django's end-of-request connection cleanup switched off.
-
-    Like Django's test client: the cleanup would close the test's connection (PostgreSQL)
-    in the middle of the test transaction.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield APP
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def world(app_in_test_transaction) -> dict:
-    """One institution with a row of every kind, and tokens for a registrar and a viewer.
-
-    Lean on purpose (built once per operation): two members, one unit, two people; a
-    neighbouring institution whose rows must stay invisible.
-    """
-    institution = InstitutionFactory(slug="fuzz-a")
-    neighbour = InstitutionFactory(slug="fuzz-b")
-    users = {role: UserFactory(username=f"fuzz-{role}") for role in (Role.REGISTRAR, Role.VIEWER)}
-    with tenant_scope(institution):
-        memberships = {
-            role: MembershipFactory(institution=institution, user=user, role=role)
-            for role, user in users.items()
-        }
-        unit = UnitFactory(institution=institution)
-        people = [PersonFactory(institution=institution, units=[unit]) for _ in range(2)]
-        session = SessionFactory(institution=institution, unit=unit)
-        rule = AttendanceRuleFactory(institution=institution)
-        camera = CameraFactory(institution=institution)
-        schedule = SessionScheduleFactory(institution=institution, unit=unit)
-        holiday = HolidayFactory(institution=institution)
-        excuse = ExcuseFactory(institution=institution, person=people[0])
-        event = PresenceEventFactory(institution=institution, person=people[0])
-        attendance_services.session_recompute(session=session, actor=None)
-        record = session.records.first()
-        api_key, _ = api_key_create(institution=institution, name="door", role=Role.VIEWER)
-    with tenant_scope(neighbour):
-        PersonFactory(institution=neighbour)
-    ids = {
-        "api_key": api_key.pk,
-        "camera": camera.pk,
-        "event": event.pk,
-        "excuse": excuse.pk,
-        "holiday": holiday.pk,
-        "record": record.pk,
-        "rule": rule.pk,
-        "schedule": schedule.pk,
-        "session": session.pk,
-        "membership": memberships[Role.VIEWER].pk,
-        "person": people[1].pk,
-        "unit": unit.pk,
-    }
-    tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
-    return {"ids": ids, "tokens": tokens, "slug": institution.slug}
-
-
 def _real_id(case, world: dict) -> None:
     """Point an {id} path at a real row for half of the generated cases."""
     if not case.path_parameters or "id" not in case.path_parameters:
@@ -152,7 +66,7 @@ def _real_id(case, world: dict) -> None:
 def _fuzz(case, world: dict, role: str) -> None:
     _real_id(case, world)
     headers = {"Authorization": f"Token {world['tokens'][role]}", "X-Institution": world["slug"]}
-    case.call_and_validate(app=APP, headers=headers, checks=CHECKS)
+    case.call_and_validate(app=world["app"], headers=headers, checks=CHECKS)
 
 
 fuzz_settings = settings(
