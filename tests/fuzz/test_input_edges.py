@@ -388,3 +388,30 @@ def test_every_writable_date_or_time_field_holds_the_policy() -> None:
                 assert isinstance(field, ours), f"{serializer_class.__qualname__}.{name}"
     assert checked >= 5
     assert models.DateTimeField in serializers.ModelSerializer.serializer_field_mapping
+
+
+@pytest.mark.parametrize("unit", [str(2**70), "²", "-1", "x"])
+@pytest.mark.django_db
+def test_the_sessions_page_ignores_a_unit_that_is_no_id(tenant_a, client, unit) -> None:
+    client.force_login(tenant_a.user(Role.REGISTRAR))
+    assert client.get("/attendance/", {"unit": unit}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_superuser_naming_an_id_beyond_64_bits_finds_no_institution(tenant_a) -> None:
+    from accounts.tenant_resolution import resolve_user_membership
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    assert resolve_user_membership(root, str(2**70), fallback_to_default=False) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_csv_with_nul_bytes_is_a_row_error(tenant_a, admin) -> None:
+    text = b"external_id,first_name,last_name\nS-1,A\x00da,B\n"
+    response = admin.post(
+        f"{API}/people/import/",
+        {"file": SimpleUploadedFile("p.csv", text), "dry_run": True},
+        format="multipart",
+    )
+    assert response.status_code == 400 and response.json()["errors"]
