@@ -16,11 +16,15 @@ from tests.factories import (
     AttendanceRuleFactory,
     CameraFactory,
     ExcuseFactory,
+    GaitModelVersionFactory,
+    GaitSampleFactory,
+    GaitTemplateFactory,
     HolidayFactory,
     InstitutionFactory,
     MembershipFactory,
     PersonFactory,
     PresenceEventFactory,
+    RecognitionFactory,
     SessionFactory,
     SessionScheduleFactory,
     UnitFactory,
@@ -73,6 +77,10 @@ def world(app_in_test_transaction) -> dict:
         attendance_services.session_recompute(session=session, actor=None)
         record = session.records.first()
         api_key, _ = api_key_create(institution=institution, name="door", role=Role.VIEWER)
+        model_version = GaitModelVersionFactory(institution=institution)
+        GaitTemplateFactory(institution=institution, person=people[0], model_version=model_version)
+        sample = GaitSampleFactory(institution=institution, camera=camera)
+        recognition = RecognitionFactory(institution=institution, sample=sample)
     with tenant_scope(neighbour):
         PersonFactory(institution=neighbour)
     ids = {
@@ -88,6 +96,9 @@ def world(app_in_test_transaction) -> dict:
         "membership": memberships[Role.VIEWER].pk,
         "person": people[1].pk,
         "unit": unit.pk,
+        "model_version": model_version.pk,
+        "sample": sample.pk,
+        "recognition": recognition.pk,
     }
     tokens = {role: Token.objects.create(user=user).key for role, user in users.items()}
     return {"ids": ids, "tokens": tokens, "slug": institution.slug, "app": app_in_test_transaction}

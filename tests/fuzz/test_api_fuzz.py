@@ -47,19 +47,23 @@ COLLECTIONS = {
     "members": "membership",
     "people": "person",
     "units": "unit",
+    "recognition/model-versions": "model_version",
+    "recognition/recognitions": "recognition",
+    "recognition/samples": "sample",
 }
 
 
 def _real_id(case, world: dict) -> None:
-    """Point an {id} path at a real row for half of the generated cases."""
-    if not case.path_parameters or "id" not in case.path_parameters:
-        return
-    value = case.path_parameters["id"]
+    """Point an {id} (or {person_id}) path at a real row for half of the generated cases."""
+    params = case.path_parameters or {}
+    if isinstance(params.get("person_id"), int) and not params["person_id"] % 2:
+        params["person_id"] = world["ids"]["person"]
+    value = params.get("id")
     if not isinstance(value, int) or value % 2:
         return
     for prefix, key in COLLECTIONS.items():
         if case.operation.path.startswith(f"/api/v1/{prefix}/{{id}}"):
-            case.path_parameters["id"] = world["ids"][key]
+            params["id"] = world["ids"][key]
             return
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.utils import timezone
+from django_filters import rest_framework as filters
 from drf_spectacular.generators import EndpointEnumerator
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser as DRFJSONParser
@@ -26,6 +27,7 @@ from accounts.tenancy import tenant_scope
 from attendance import services as attendance_services
 from attendance.models import Excuse, Holiday, PresenceEvent
 from gaitportal.api import fields as policy_fields
+from gaitportal.api import filters as policy_filters
 from gaitportal.api.parsers import JSONParser
 from tests.factories import SessionFactory
 
@@ -356,6 +358,20 @@ def test_every_api_view_parses_json_through_the_guarded_parser() -> None:
         for parser in view.parser_classes:
             if issubclass(parser, DRFJSONParser):
                 assert issubclass(parser, JSONParser), view
+
+
+def test_every_api_filter_of_ids_dates_and_instants_holds_the_policy() -> None:
+    """A filter set declaring django-filter's NumberFilter or DateFilter would bypass it."""
+    ours = (policy_filters.IdFilter, policy_filters.DateFilter, policy_filters.IsoDateTimeFilter)
+    plain = (filters.NumberFilter, filters.DateFilter, filters.IsoDateTimeFilter)
+    checked = 0
+    for view in _api_views():
+        filterset = getattr(view, "filterset_class", None)
+        for name, declared in filterset.base_filters.items() if filterset else ():
+            if isinstance(declared, plain):
+                checked += 1
+                assert isinstance(declared, ours), f"{filterset.__qualname__}.{name}"
+    assert checked >= 10
 
 
 def _all_subclasses(cls: type) -> set[type]:
