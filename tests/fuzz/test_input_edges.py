@@ -431,3 +431,19 @@ def test_a_csv_with_nul_bytes_is_a_row_error(tenant_a, admin) -> None:
         format="multipart",
     )
     assert response.status_code == 400 and response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_typed_sighting_outside_the_window_is_refused(tenant_a) -> None:
+    from attendance.services.events import _draft_build
+
+    errors = []
+    draft = _draft_build(
+        person_id=tenant_a.people[0].pk,
+        camera=None,
+        occurred_at=datetime(1, 1, 1, tzinfo=UTC),
+        source=PresenceEvent.Source.MANUAL,
+        now=timezone.now(),
+        error=lambda field, message: errors.append(field),
+    )
+    assert draft is None and errors == ["occurred_at"]
