@@ -447,3 +447,12 @@ def test_a_typed_sighting_outside_the_window_is_refused(tenant_a) -> None:
         error=lambda field, message: errors.append(field),
     )
     assert draft is None and errors == ["occurred_at"]
+
+
+@pytest.mark.django_db
+def test_options_on_every_api_path_is_never_a_server_error(tenant_a, registrar) -> None:
+    # me/default-institution/ edits the caller's own setting: PUT without an id in the URL.
+    paths = [p for p, _, _, _ in EndpointEnumerator().get_api_endpoints() if "{" not in p]
+    assert f"{API}/me/default-institution/" in paths
+    for path in paths:
+        assert registrar.options(path).status_code < 500, path
