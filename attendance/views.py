@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 from attendance import reports, selectors
 from attendance.models import Status
+from gaitportal.input_policy import parse_id
 
 DAYS_AROUND = 7
 
@@ -34,9 +35,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-starts_at")
     )
-    unit_id = request.GET.get("unit", "")
-    if unit_id.isdigit():
-        sessions = sessions.filter(unit_id=int(unit_id))
+    unit_id = parse_id(request.GET.get("unit", ""))
+    if unit_id is not None:
+        sessions = sessions.filter(unit_id=unit_id)
     with timezone.override(actor.institution.tzinfo):
         return render(
             request,
@@ -44,7 +45,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
             {
                 "sessions": sessions,
                 "units": account_selectors.unit_list(actor=actor).order_by("code"),
-                "unit_id": int(unit_id) if unit_id.isdigit() else None,
+                "unit_id": unit_id,
                 "statuses": [s for s in Status if s != Status.PENDING],
                 "days": DAYS_AROUND,
             },

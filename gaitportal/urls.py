@@ -20,7 +20,10 @@ urlpatterns = [
     path(
         "api/docs/",
         # The split view serves its start-up script from a URL: no inline script (CSP).
-        SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[AllowAny]),
+        # GET only: its HTML renderer has no template for an OPTIONS answer (a 500).
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", permission_classes=[AllowAny], http_method_names=["get", "head"]
+        ),
         name="api-docs",
     ),
     path("attendance/", include("attendance.urls")),
