@@ -176,7 +176,7 @@ def _commit(
 ) -> GaitSample:
     with transaction.atomic():
         sample = (
-            GaitSample.objects.select_for_update()
+            GaitSample.objects.select_for_update(of=("self",))
             .select_related("institution", "camera", "person")
             .get(pk=sample_id)
         )
