@@ -226,3 +226,31 @@ def test_adaptation_needs_enough_people_and_keeps_the_model(gait_site) -> None:
         outcome = services.institution_model_adapt(institution=inst, epochs=1)
         assert not outcome["accepted"] and "at least" in outcome["reason"]
         assert GaitModelVersion.objects.count() == 1
+
+
+def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> None:
+    from accounts.services import person_delete
+
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
+
+    def identify(subject, seed):
+        sample = services.sample_create(
+            institution=inst,
+            actor=actor,
+            content=walk_bytes(subject, seed),
+            filename="p.npz",
+            purpose="identify",
+        ).sample
+        return Recognition.objects.get(sample=sample)
+
+    with tenant_scope(inst):
+        _enrol_all(inst, actor, people[:3])
+        assert identify(0, 11).person == people[0]  # the gallery is now cached
+        services.person_biometrics_erase(person=people[0], actor=actor)
+        assert identify(0, 12).person is None  # erased: no longer in any worker's gallery
+        assert identify(1, 11).person == people[1]
+        person_delete(person=people[1])  # cascades to templates without the services
+        rec = identify(1, 12)
+        assert rec.person is None or rec.person.pk != people[1].pk
