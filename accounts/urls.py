@@ -1,17 +1,27 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from accounts import views
+from accounts.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=ThrottledAuthenticationForm,
         ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_institution, name="switch-institution"),
+    path("invitations/", views.my_invitations, name="my-invitations-page"),
+    re_path(
+        r"^invitations/(?P<token>[A-Za-z0-9_-]{1,64})/answer/$",
+        views.invitation_answer,
+        name="invitation-answer",
+    ),
+    path("default-institution/", views.default_institution_choose, name="default-institution"),
 ]

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from django.db.models import Model
 
-from accounts.models import APIKey, Membership, Person, Unit
-from accounts.services import api_key_create
+from accounts.actors import Actor
+from accounts.models import APIKey, Invitation, Membership, Person, Unit
+from accounts.services import api_key_create, invitation_create
 from attendance.models import (
     AttendanceRecord,
     AttendanceRule,
@@ -24,16 +25,28 @@ from attendance.models import (
     Session,
     SessionSchedule,
 )
+from recognition.models import (
+    BiometricAccessLog,
+    GaitModelVersion,
+    GaitSample,
+    GaitTemplate,
+    Recognition,
+    RecognitionSettings,
+)
 from tests.factories import (
     AttendanceRecordFactory,
     AttendanceRuleFactory,
     AttendanceSettingsFactory,
     CameraFactory,
     ExcuseFactory,
+    GaitModelVersionFactory,
+    GaitSampleFactory,
+    GaitTemplateFactory,
     HolidayFactory,
     MembershipFactory,
     PersonFactory,
     PresenceEventFactory,
+    RecognitionFactory,
     RecordChangeFactory,
     SessionFactory,
     SessionScheduleFactory,
@@ -47,6 +60,12 @@ ROW_MAKERS: dict[type[Model], Callable] = {
     Unit: lambda t: UnitFactory(institution=t.institution),
     Person: lambda t: PersonFactory(institution=t.institution, units=[t.unit]),
     APIKey: lambda t: api_key_create(institution=t.institution, name="probe", role="viewer")[0],
+    Invitation: lambda t: invitation_create(
+        actor=Actor(institution=t.institution, role="admin", user=t.user("admin")),
+        institution=t.institution,
+        invitee=UserFactory(),
+        role="viewer",
+    ),
     # attendance
     Camera: lambda t: CameraFactory(institution=t.institution),
     AttendanceRule: lambda t: AttendanceRuleFactory(institution=t.institution),
@@ -69,12 +88,23 @@ ROW_MAKERS: dict[type[Model], Callable] = {
         ),
     ),
     Excuse: lambda t: ExcuseFactory(institution=t.institution, person=t.people[0]),
+    # recognition
+    RecognitionSettings: lambda t: RecognitionSettings.unscoped.create(institution=t.institution),
+    GaitModelVersion: lambda t: GaitModelVersionFactory(institution=t.institution),
+    GaitSample: lambda t: GaitSampleFactory(institution=t.institution),
+    GaitTemplate: lambda t: GaitTemplateFactory(institution=t.institution, person=t.people[0]),
+    Recognition: lambda t: RecognitionFactory(institution=t.institution),
+    BiometricAccessLog: lambda t: BiometricAccessLog.unscoped.create(
+        institution=t.institution, actor_label="probe", action="view", what="enrolments"
+    ),
 }
 
 # API route basename -> (model, payload(tenant) for a create that must not land in the tenant
 # of another institution's ids, or None when the route has no create)
 API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
     "member": (Membership, lambda t: {"username": "newcomer", "role": "viewer"}),
+    # made by POST members/ for an existing user; answered by the invitee under me/invitations/
+    "invitation": (Invitation, None),
     "unit": (Unit, lambda t: {"code": "NEW-1", "name": "New", "instructors": []}),
     "person": (
         Person,
@@ -133,4 +163,9 @@ API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
             "reason": "Ill",
         },
     ),
+    # recognition (uploads are multipart: tests/recognition/portal/test_api.py)
+    "recognition-sample": (GaitSample, None),
+    "recognition-recognition": (Recognition, None),
+    "recognition-model-version": (GaitModelVersion, None),
+    "recognition-access-log": (BiometricAccessLog, None),
 }
