@@ -36,7 +36,8 @@ Designs (``--designs``, comma-separated):
   half's statistics, nearest neighbour by cosine.
 - ``BASE+hc@W``: a network design fused with the hand-crafted features; the cosine is
   ``(1 - W) * network cosine + W * feature cosine``.
-Append ``/notta`` to a network design to embed without the mirrored test-time copy.
+Append ``/notta`` to a network design to embed without the mirrored test-time copy, ``/dense``
+to average clips every 10 frames instead of every 30 (test-time templates).
 
 Embeddings are cached under ``--cache`` (default var/bench-real-walks) by design, data and
 projection, so re-running a table costs only the new designs.
@@ -103,6 +104,8 @@ class NetworkDesign:
             self.embedder = GaitEmbedder(
                 model.members[k], input_spec=ckpt["input"], model_version=f"member{k}", tta=tta
             )
+        if option == "dense":  # more, overlapping clips per walk: a denser template
+            self.embedder.clip_stride = max(1, self.embedder.clip_length // 6)
         self.threshold = self.embedder.threshold
 
     def embed(self, tracks: list[PoseTrack]) -> np.ndarray:

@@ -84,7 +84,8 @@ def load_real_walks(
         path = path / "walks.npz"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no real-walks file")
-    d = np.load(path, allow_pickle=False)
+    with np.load(path, allow_pickle=False) as npz:  # each npz[key] decompresses: read once
+        d = {key: npz[key] for key in npz.files}
     offsets = d["offsets"]
     walks = [
         RealWalk(

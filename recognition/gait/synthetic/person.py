@@ -11,7 +11,11 @@ normalised pose of real side-view walkers set the neck length, head position and
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -98,14 +102,20 @@ def _curve(
     )
 
 
-def _perturb_side(rng: np.random.Generator, side: Side, amount: float) -> Side:
+def _perturb_side(
+    rng: np.random.Generator,
+    side: Side,
+    amount: float,
+    curve_sd: float = 0.04,
+    arm_sd: float = 0.12,
+) -> Side:
     """A slightly different copy of a side (the natural left/right asymmetry)."""
 
     def curve(c: AngleCurve) -> AngleCurve:
         extra = c.extra + rng.normal(0, 1.0 * amount, size=c.extra.shape)
         return replace(
             c,
-            scale=c.scale * float(rng.normal(1.0, 0.04 * amount)),
+            scale=c.scale * float(rng.normal(1.0, curve_sd * amount)),
             offset=c.offset + float(rng.normal(0, 1.0 * amount)),
             extra=extra,
         )
@@ -116,13 +126,85 @@ def _perturb_side(rng: np.random.Generator, side: Side, amount: float) -> Side:
         knee=curve(side.knee),
         ankle=curve(side.ankle),
         toe_off=side.toe_off + float(rng.normal(0, 0.006 * amount)),
-        arm_swing=side.arm_swing * float(rng.normal(1.0, 0.12 * amount)),
-        elbow_mod=side.elbow_mod * float(rng.normal(1.0, 0.12 * amount)),
+        arm_swing=side.arm_swing * float(rng.normal(1.0, arm_sd * amount)),
+        elbow_mod=side.elbow_mod * float(rng.normal(1.0, arm_sd * amount)),
     )
 
 
-def generate_person(seed: int) -> Person:
-    """Draw one person from the seed (the same seed always gives the same person)."""
+# The spreads a person is drawn with. DEFAULT: the walker's own (published healthy-adult ranges,
+# widened). population("real-fit"): measured on real people (real_population.json, made by
+# bench/fit_walker_to_real_walks.py from the fitting half of the real walks: statistics only).
+DEFAULT_SPREADS: dict[str, float] = {
+    "thigh_sd": 0.045, "shank_sd": 0.045, "torso_sd": 0.05, "shoulder_width_sd": 0.06,
+    "hip_width_sd": 0.07, "upper_arm_sd": 0.05, "forearm_sd": 0.05,
+    "stride_hz_mean": 0.93, "stride_hz_sd": 0.075,
+    "hip_scale_sd": 0.12, "knee_scale_sd": 0.10, "arm_swing_sd": 7.0,
+    "side_curve_sd": 0.04, "side_arm_sd": 0.12,
+}  # fmt: skip
+POPULATION_FILE = Path(__file__).with_name("real_population.json")
+# Kinect knees jump and arms are guessed when hidden: the measured spreads of those ranges carry
+# sensor noise, so the walker takes them up to these bounds only.
+_CAPS = {"knee_scale_sd": 0.2, "walk_scale_sd": 0.10, "walk_arm_sd": 0.3}
+
+
+@lru_cache(maxsize=4)
+def _population_file(path: str) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def population(name: str = "real-fit", path: str | Path | None = None) -> dict[str, float]:
+    """The spreads of a named population: ``default`` or ``real-fit`` (fitted to real people).
+
+    ``real-fit`` maps real_population.json's statistics onto the walker's parameters: segment
+    spreads = the between-person coefficients of variation of the proportions; cadence mean and
+    spread; hip/knee curve scale spreads and arm swing spread = the between-person spreads of
+    the joint ranges; left/right spreads = the asymmetry spreads / sqrt(2) (two sides drawn
+    independently); ``walk_*``: one person's walk-to-walk spreads (cadence, range of motion, arm
+    swing), used by walker.walk_variation. Corrected spreads (people's means less their walks'
+    own scatter) are used where measured.
+    """
+    if name == "default":
+        return dict(DEFAULT_SPREADS)
+    if name != "real-fit":
+        raise ValueError(f"unknown population {name!r}; expected 'default' or 'real-fit'")
+    st = _population_file(str(path or POPULATION_FILE))["statistics"]
+    out = dict(DEFAULT_SPREADS)
+    for seg_name in (
+        "thigh",
+        "shank",
+        "torso",
+        "shoulder_width",
+        "hip_width",
+        "upper_arm",
+        "forearm",
+    ):
+        out[f"{seg_name}_sd"] = st[seg_name]["between_cv"]
+    out["stride_hz_mean"] = st["cadence"]["mean"]
+    out["stride_hz_sd"] = st["cadence"]["between_sd_corrected"]
+    out["hip_scale_sd"] = st["hip_range"]["between_cv"]
+    out["knee_scale_sd"] = min(st["knee_range"]["between_cv"], _CAPS["knee_scale_sd"])
+    out["arm_swing_sd"] = 17.0 * st["arm_range"]["between_cv"]
+    out["side_curve_sd"] = (
+        (st["hip_asymmetry"]["between_sd_corrected"] + st["knee_asymmetry"]["between_sd_corrected"])
+        / 2
+        / np.sqrt(2)
+    )
+    out["side_arm_sd"] = st["arm_asymmetry"]["between_sd_corrected"] / np.sqrt(2)
+    out["walk_stride_sd"] = st["cadence"]["within_cv"]
+    out["walk_scale_sd"] = min(st["hip_range"]["within_cv"], _CAPS["walk_scale_sd"])
+    out["walk_arm_sd"] = min(st["arm_range"]["within_cv"], _CAPS["walk_arm_sd"])
+    return {k: float(v) for k, v in out.items()}
+
+
+def generate_person(seed: int, spreads: Mapping[str, float] | None = None) -> Person:
+    """Draw one person from the seed (the same seed always gives the same person).
+
+    ``spreads``: the population to draw from (:func:`population`; default: DEFAULT_SPREADS).
+    Its ``walk_*`` entries, if any, travel with the person (``extras["walk"]``) and set how much
+    their walks differ from each other (walker.walk_variation).
+    """
+    p = dict(DEFAULT_SPREADS)
+    p.update(spreads or {})
     rng = np.random.default_rng([0x6A17, int(seed)])
     stature = float(np.clip(rng.normal(1.70, 0.095), 1.45, 2.02))
     build = rng.normal(0.0, 1.0)  # broad <-> slim, shared by shoulder and hip width
@@ -131,26 +213,29 @@ def generate_person(seed: int) -> Person:
         return float(stature * ratio * np.exp(rng.normal(0.0, sd)))
 
     leg_factor = np.exp(rng.normal(0.0, 0.035))  # long- or short-legged for the stature
-    thigh = seg(0.232, 0.045) * leg_factor
-    shank = seg(0.240, 0.045) * leg_factor
-    torso = seg(0.345, 0.05) / leg_factor
-    shoulder_width = seg(0.215, 0.06) * float(np.exp(0.04 * build))
-    hip_width = seg(0.150, 0.07) * float(np.exp(0.05 * build + rng.normal(0, 0.03)))
+    thigh = seg(0.232, p["thigh_sd"]) * leg_factor
+    shank = seg(0.240, p["shank_sd"]) * leg_factor
+    torso = seg(0.345, p["torso_sd"]) / leg_factor
+    shoulder_width = seg(0.215, p["shoulder_width_sd"]) * float(np.exp(0.04 * build))
+    hip_width = seg(0.150, p["hip_width_sd"]) * float(np.exp(0.05 * build + rng.normal(0, 0.03)))
     # longer legs -> a little slower cadence for the same speed
     leg = (thigh + shank) / (0.472 * 1.70)
-    stride_hz = float(np.clip(rng.normal(0.93, 0.075) / np.sqrt(leg), 0.72, 1.15))
+    slowest = 0.72 if spreads is None else 0.55  # real walkers in short corridors are slow
+    stride_hz = float(
+        np.clip(rng.normal(p["stride_hz_mean"], p["stride_hz_sd"]) / np.sqrt(leg), slowest, 1.15)
+    )
 
     toe_off = float(np.clip(rng.normal(0.615, 0.015), 0.57, 0.66))
     base = Side(
-        hip=_curve(rng, HIP_COEFFS, 0.12, 3.5, 2.0, offset_mean=-3.0),
-        knee=_curve(rng, KNEE_COEFFS, 0.10, 2.5, 2.0),
+        hip=_curve(rng, HIP_COEFFS, p["hip_scale_sd"], 3.5, 2.0, offset_mean=-3.0),
+        knee=_curve(rng, KNEE_COEFFS, p["knee_scale_sd"], 2.5, 2.0),
         ankle=_curve(rng, ANKLE_COEFFS, 0.18, 2.5, 1.5),
         toe_off=toe_off,
-        arm_swing=float(np.clip(rng.normal(17.0, 7.0), 2.0, 40.0)),
+        arm_swing=float(np.clip(rng.normal(17.0, p["arm_swing_sd"]), 2.0, 40.0)),
         elbow_mod=float(np.clip(rng.normal(12.0, 6.0), 0.0, 35.0)),
     )
-    left = _perturb_side(rng, base, 1.0)
-    right = _perturb_side(rng, base, 1.0)
+    left = _perturb_side(rng, base, 1.0, p["side_curve_sd"], p["side_arm_sd"])
+    right = _perturb_side(rng, base, 1.0, p["side_curve_sd"], p["side_arm_sd"])
     right_phase = 0.5 + float(rng.normal(0, 0.008))
     limp = bool(rng.random() < 0.12)
     side_lean = float(rng.normal(0.0, 1.2))
@@ -202,4 +287,5 @@ def generate_person(seed: int) -> Person:
         head_pitch=float(rng.normal(6.0, 6.0)),
         head_forward=float(rng.normal(0.03, 0.015)),
         limp=limp,
+        extras={"walk": {k: v for k, v in p.items() if k.startswith("walk_")}} if spreads else {},
     )

@@ -47,11 +47,17 @@ def _scaled(side: Side, rng: np.random.Generator, sd: float, arm: float = 1.0) -
 
 
 def walk_variation(person: Person, rng: np.random.Generator) -> Person:
-    """The same person on another day: a little faster or slower, more or less upright."""
-    sd = 0.025
+    """The same person on another day: a little faster or slower, more or less upright.
+
+    How much: the person's population's ``walk_*`` spreads when it has them (person.extras;
+    fitted to real people for population "real-fit"), else the walker's own defaults.
+    """
+    spreads = person.extras.get("walk", {}) if person.extras else {}
+    sd = spreads.get("walk_scale_sd", 0.025)
     common = float(rng.normal(1.0, sd))  # a longer stride scales both legs' range of motion
-    left = _scaled(person.left, rng, sd / 2)
-    right = _scaled(person.right, rng, sd / 2)
+    arm = float(rng.normal(1.0, spreads["walk_arm_sd"])) if "walk_arm_sd" in spreads else 1.0
+    left = _scaled(person.left, rng, sd / 2, arm)
+    right = _scaled(person.right, rng, sd / 2, arm)
     for name in ("hip", "knee"):
         left = replace(
             left, **{name: replace(getattr(left, name), scale=getattr(left, name).scale * common)}
@@ -63,7 +69,7 @@ def walk_variation(person: Person, rng: np.random.Generator) -> Person:
     return person.with_sides(
         left,
         right,
-        stride_hz=person.stride_hz * float(rng.normal(1.0, 0.035)),
+        stride_hz=person.stride_hz * float(rng.normal(1.0, spreads.get("walk_stride_sd", 0.035))),
         trunk_lean=person.trunk_lean + float(rng.normal(0, 1.0)),
         head_pitch=person.head_pitch + float(rng.normal(0, 3.0)),
         arm_offset=person.arm_offset + float(rng.normal(0, 1.5)),

@@ -154,3 +154,21 @@ def test_fuse_mixes_cosines_by_weight():
     z = handcrafted.Standardizer.fit(feats)
     np.testing.assert_allclose(z(feats).mean(0), 0.0, atol=1e-5)
     assert handcrafted.Standardizer.from_dict(z.to_dict()).std.tolist() == z.std.tolist()
+
+
+def test_real_fit_population_changes_people_and_their_walks_only_when_asked():
+    from recognition.gait.synthetic import walk
+    from recognition.gait.synthetic.person import DEFAULT_SPREADS, population
+
+    fitted = population("real-fit")
+    assert population("default") == DEFAULT_SPREADS
+    assert set(DEFAULT_SPREADS) <= set(fitted) and "walk_stride_sd" in fitted
+    with pytest.raises(ValueError, match="unknown population"):
+        population("martian")
+    plain, real = generate_person(5), generate_person(5, fitted)
+    assert plain.extras == {} and real.extras["walk"]["walk_scale_sd"] == fitted["walk_scale_sd"]
+    assert generate_person(5, DEFAULT_SPREADS).stature == plain.stature  # same draws, same seed
+    track = walk(real, "nm", 90, seed=1)
+    assert len(track) > 0 and np.isfinite(track.keypoints).all()
+    cadence = np.std([generate_person(s, fitted).stride_hz for s in range(200)])
+    assert 0.04 < cadence < 0.12
