@@ -21,12 +21,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 
 from accounts import selectors as account_selectors
 from accounts.actors import Actor
 from accounts.models import Person
 from attendance.models import (
+    ATTENDED_STATUSES,
     AttendanceRecord,
     AttendanceRule,
     Camera,
@@ -164,3 +165,63 @@ def status_totals(*, actor: Actor, since, until) -> dict[str, int]:
         **{status: Sum(f"count_{status}", default=0) for status in Status.values}
     )
     return {status: int(sums[status] or 0) for status in Status.values}
+
+
+def _rate_counts() -> dict:
+    """attended / counted; counted = decided records that are not excused (as in reports)."""
+    return {
+        "attended": Count("pk", filter=Q(status__in=list(ATTENDED_STATUSES))),
+        "counted": Count("pk", filter=~Q(status__in=[Status.PENDING, Status.EXCUSED])),
+        "absent": Count("pk", filter=Q(status=Status.ABSENT)),
+    }
+
+
+def _rate(attended: int, counted: int) -> float | None:
+    return attended / counted if counted else None
+
+
+def rate_by_unit(records: QuerySet[AttendanceRecord]) -> list[tuple[str, float | None]]:
+    """Attendance rate per unit over these records, one query."""
+    rows = (
+        records.order_by()
+        .values("session__unit__code")
+        .annotate(**_rate_counts())
+        .order_by("session__unit__code")
+    )
+    return [(row["session__unit__code"], _rate(row["attended"], row["counted"])) for row in rows]
+
+
+def rate_by_day(records: QuerySet[AttendanceRecord], *, tz, days: list) -> list[tuple]:
+    """Attendance rate per local day (of the session's start), None for days without data."""
+    rows = (
+        records.order_by()
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("day")
+        .annotate(**_rate_counts())
+    )
+    by_day = {row["day"]: _rate(row["attended"], row["counted"]) for row in rows}
+    return [(day, by_day.get(day)) for day in days]
+
+
+def chronic_absentees(
+    records: QuerySet[AttendanceRecord], *, threshold: float, limit: int = 10
+) -> list[dict]:
+    """People absent from at least `threshold` of their counted records, worst first."""
+    rows = (
+        records.order_by()
+        .values("person_id", "person__first_name", "person__last_name", "person__external_id")
+        .annotate(**_rate_counts())
+        .filter(counted__gt=0, absent__gte=threshold * F("counted"))
+        .order_by("-absent", "person__last_name")[:limit]
+    )
+    return [
+        {
+            "person": row["person_id"],
+            "name": f"{row['person__first_name']} {row['person__last_name']}",
+            "external_id": row["person__external_id"],
+            "absent": row["absent"],
+            "counted": row["counted"],
+            "absence_rate": row["absent"] / row["counted"],
+        }
+        for row in rows
+    ]

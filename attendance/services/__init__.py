@@ -17,6 +17,7 @@ from attendance.services.excuses import excuse_create, excuse_delete, excuse_upd
 from attendance.services.notifications import absence_notice_send
 from attendance.services.records import (
     RefreshResult,
+    record_mark,
     record_override,
     record_override_clear,
     records_refresh,
@@ -67,6 +68,7 @@ __all__ = [
     "holiday_create",
     "holiday_delete",
     "holiday_update",
+    "record_mark",
     "record_override",
     "record_override_clear",
     "records_refresh",

@@ -25,13 +25,13 @@ def test_member_signs_in_switches_institution_and_signs_out(
     page.wait_for_selector("#institution-name")
     # never switched yet: the first institution by name ("Company B")
     assert page.inner_text("#institution-name") == tenant_b.institution.name
-    assert "viewer" in page.inner_text(".role")
+    assert "Viewer" in page.inner_text(".role")
 
     with page.expect_navigation():
         page.select_option("#institution-select", str(tenant_a.institution.pk))
     assert page.inner_text("#institution-name") == tenant_a.institution.name
     assert page.inner_text("#count-people") == str(len(tenant_a.people))
-    assert "registrar" in page.inner_text(".role")
+    assert "Registrar" in page.inner_text(".role")
 
     page.click("text=Sign out")
     page.wait_for_url("**/login/")
