@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -16,6 +19,26 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """Every SQL statement run inside the block (CaptureQueriesContext loses them: a request
+    resets the query log when it starts)."""
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
+
+
+def page_queries(client: Client, path: str) -> int:
+    with counting_queries() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
 
 
 @pytest.fixture
