@@ -202,6 +202,26 @@ def rate_by_day(records: QuerySet[AttendanceRecord], *, tz, days: list) -> list[
     return [(day, by_day.get(day)) for day in days]
 
 
+def rate_by_unit_and_day(
+    records: QuerySet[AttendanceRecord], *, tz, days: list
+) -> dict[str, list[tuple]]:
+    """Attendance rate per unit per local day, one query: {unit code: [(day, rate or None)]}."""
+    rows = (
+        records.order_by()
+        .annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+        .values("session__unit__code", "day")
+        .annotate(**_rate_counts())
+    )
+    by_unit: dict[str, dict] = {}
+    for row in rows:
+        by_unit.setdefault(row["session__unit__code"], {})[row["day"]] = _rate(
+            row["attended"], row["counted"]
+        )
+    return {
+        code: [(day, rates.get(day)) for day in days] for code, rates in sorted(by_unit.items())
+    }
+
+
 def chronic_absentees(
     records: QuerySet[AttendanceRecord], *, threshold: float, limit: int = 10
 ) -> list[dict]:

@@ -22,6 +22,7 @@ from attendance.models import Status
 
 DEFAULT_DAYS = 30
 PAGE_SIZE = 100
+MAX_UNIT_CHARTS = 12
 
 
 def _download(report: reports.Report, export: str) -> HttpResponse:
@@ -37,9 +38,11 @@ def report_records(request: HttpRequest) -> HttpResponse:
     institution = actor.institution
     tz = institution.tzinfo
     units = account_selectors.unit_list(actor=actor).order_by("code")
-    form = ReportFilterForm(request.GET or None, units=units)
     today = timezone.localdate(timezone=tz)
     start, end = today - timedelta(days=DEFAULT_DAYS - 1), today
+    form = ReportFilterForm(
+        request.GET or None, units=units, initial={"date_from": start, "date_to": end}
+    )
     records = selectors.record_list(actor=actor)
     valid = not form.is_bound or form.is_valid()
     if form.is_bound and valid:
@@ -69,10 +72,16 @@ def report_records(request: HttpRequest) -> HttpResponse:
     page = Paginator(records.order_by("-session__starts_at", "person__last_name"), PAGE_SIZE)
     page = page.get_page(request.GET.get("page"))
     rows = reports.record_rows(page.object_list, tz=tz)
+    decided = records.exclude(status=Status.PENDING)
     chart = charts.rate_bars(
-        selectors.rate_by_unit(records.exclude(status=Status.PENDING)),
+        selectors.rate_by_unit(decided),
         label=f"Attendance rate per unit, {start:%d %b} to {end:%d %b %Y}",
     )
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    unit_charts = [
+        (code, charts.rate_line(points, label=f"{code}: attendance rate per day"))
+        for code, points in selectors.rate_by_unit_and_day(decided, tz=tz, days=days).items()
+    ][:MAX_UNIT_CHARTS]
     return render(
         request,
         "attendance/reports.html",
@@ -81,6 +90,7 @@ def report_records(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "chart": chart,
+            "unit_charts": unit_charts,
             "start": start,
             "end": end,
             "total": page.paginator.count,

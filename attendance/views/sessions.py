@@ -45,9 +45,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
     actor = page_actor(request)
     tz = actor.institution.tzinfo
     units = account_selectors.unit_list(actor=actor).order_by("code")
-    form = SessionFilterForm(request.GET or None, units=units)
     today = timezone.localdate(timezone=tz)
     start, end = today - timedelta(days=DAYS_AROUND), today + timedelta(days=DAYS_AROUND)
+    form = SessionFilterForm(
+        request.GET or None, units=units, initial={"date_from": start, "date_to": end}
+    )
     unit_id = state = None
     if form.is_bound and form.is_valid():
         start = form.cleaned_data["date_from"] or start

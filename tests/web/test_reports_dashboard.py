@@ -26,6 +26,7 @@ def test_report_filters_and_exports(tenant_a, running_session) -> None:
     assert tenant_a.people[1].last_name in page
     assert tenant_a.people[0].last_name not in page
     assert "<svg" in page and "Attendance rate per unit" in page
+    assert 'id="unit-charts"' in page and f"{tenant_a.unit.code}: attendance rate per day" in page
     exported = client.get(reverse("reports"), {"status": "left_early", "export": "csv"})
     assert exported["Content-Disposition"].startswith("attachment;")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
