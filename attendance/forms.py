@@ -47,6 +47,17 @@ class MarkForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Reason", strip=True)
 
 
+class PresenceForm(forms.Form):
+    """A person seen at the door by whoever takes attendance: a manual presence event."""
+
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    direction = forms.ChoiceField(choices=[("in", "Came in"), ("out", "Went out")], label="Seen")
+    at = forms.TimeField(
+        required=False, label="At (empty: now)", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    note = forms.CharField(required=False, max_length=500, label="Note")
+
+
 class ClearForm(forms.Form):
     record = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=500, label="Reason", strip=True)

@@ -11,6 +11,9 @@ urlpatterns = [
     path("sessions/<int:pk>/clear/", sessions.session_clear, name="attendance-session-clear"),
     path("sessions/<int:pk>/excuse/", sessions.excuse_add, name="attendance-session-excuse"),
     path(
+        "sessions/<int:pk>/presence/", sessions.presence_record, name="attendance-session-presence"
+    ),
+    path(
         "sessions/<int:pk>/people/<int:person_pk>/",
         sessions.roster_panel,
         name="attendance-roster-panel",

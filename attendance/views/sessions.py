@@ -27,8 +27,8 @@ from accounts.page_access import page_actor, visible_or_denied
 from accounts.roles import Capability
 from attendance import reports, selectors, services
 from attendance.exports import report_file
-from attendance.forms import ClearForm, ExcuseForm, MarkForm, SessionFilterForm
-from attendance.models import OVERRIDE_STATUSES, Session, Status
+from attendance.forms import ClearForm, ExcuseForm, MarkForm, PresenceForm, SessionFilterForm
+from attendance.models import OVERRIDE_STATUSES, PresenceEvent, Session, Status
 from attendance.templatetags.attendance_tags import status_badge
 
 DAYS_AROUND = 7
@@ -153,7 +153,11 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "roster": roster,
                 "rows_html": _roster_rows_html(
                     roster.rows,
-                    action="Correct" if can_correct else "Events",
+                    action="Correct"
+                    if can_correct
+                    else "Record"
+                    if actor.can(Capability.TAKE_ATTENDANCE)
+                    else "Events",
                     panel_base=reverse("attendance-roster-panel", args=[session.pk, 0])[:-2],
                 ),
                 "counts": roster.summary["counts"],
@@ -251,6 +255,7 @@ def _panel_context(actor, session: Session, person_pk: int) -> dict:
         "history": history,
         "session": session,
         "can_correct": actor.can(Capability.MANAGE_ATTENDANCE),
+        "can_take": actor.can(Capability.TAKE_ATTENDANCE),
         "mark_statuses": [(value, Status(value).label) for value in OVERRIDE_STATUSES],
         "today": timezone.localdate(timezone=actor.institution.tzinfo),
     }
@@ -375,4 +380,51 @@ def excuse_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _errors_text(error))
     else:
         messages.success(request, f"Excuse recorded for {person.full_name}.")
+    return _back_to_roster(session, person.pk)
+
+
+@login_required
+@require_POST
+def presence_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whoever takes attendance (instructors too) records a person seen coming in or going out:
+    a manual presence event, from which the record is computed like any other sighting."""
+    actor, session = _session_for(request, pk, Capability.TAKE_ATTENDANCE)
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form.errors))
+        return _back_to_roster(session, form.data.get("person"))
+    person = visible_or_denied(
+        visible=account_selectors.person_list(actor=actor),
+        institution_rows=Person.objects.filter(institution=actor.institution),
+        pk=form.cleaned_data["person"],
+        noun="person",
+    )
+    tz = actor.institution.tzinfo
+    occurred_at = timezone.now()
+    if form.cleaned_data["at"] is not None:
+        day = session.starts_at.astimezone(tz).date()
+        occurred_at = datetime.combine(day, form.cleaned_data["at"], tzinfo=tz)
+    report = services.events_ingest(
+        institution=actor.institution,
+        rows=[
+            {
+                "person": person.pk,
+                "occurred_at": occurred_at,
+                "direction": form.cleaned_data["direction"],
+                "note": form.cleaned_data["note"] or f"seen by {actor.label}",
+            }
+        ],
+        actor=actor,
+        source=PresenceEvent.Source.MANUAL,
+    )
+    item = report.items[0]
+    if item.status == "error":
+        messages.error(
+            request, "; ".join(f"{e['field'] or 'event'}: {e['message']}" for e in item.errors)
+        )
+    elif item.status == "duplicate":
+        messages.warning(request, f"{person.full_name}: already recorded at that moment.")
+    else:
+        local = occurred_at.astimezone(tz)
+        messages.success(request, f"{person.full_name}: seen at {local:%H:%M}.")
     return _back_to_roster(session, person.pk)

@@ -158,3 +158,34 @@ def test_counts_partial_and_week_calendar(tenant_a, running_session) -> None:
     assert "date: use the form YYYY-MM-DD" in bad.content.decode()
     listing = client.get(reverse("attendance-sessions"), {"date_from": "2026-13-01"})
     assert "Enter a valid date" in listing.content.decode()
+
+
+def test_instructor_records_a_person_seen_at_the_door(tenant_a, running_session) -> None:
+    client = signed_in(tenant_a.user(Role.INSTRUCTOR))
+    person = tenant_a.people[2]
+    roster = client.get(reverse("attendance-session", args=[running_session.pk])).content.decode()
+    assert "Record<" in roster
+    response = client.post(
+        reverse("attendance-session-presence", args=[running_session.pk]),
+        {"person": person.pk, "direction": "in", "at": "", "note": ""},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert f"{person.full_name}: seen at" in html
+    with tenant_scope(tenant_a.institution):
+        record = AttendanceRecord.objects.get(session=running_session, person=person)
+        event = person.presence_events.get()
+    assert record.status == Status.LATE  # an hour after the start
+    assert event.source == "manual" and event.recorded_by == tenant_a.user(Role.INSTRUCTOR).username
+    # a viewer may not take attendance; an outsider is outside the instructor's units
+    viewer = signed_in(tenant_a.user(Role.VIEWER))
+    denied = viewer.post(
+        reverse("attendance-session-presence", args=[running_session.pk]),
+        {"person": person.pk, "direction": "in"},
+    )
+    assert denied.status_code == 403
+    outside = client.post(
+        reverse("attendance-session-presence", args=[running_session.pk]),
+        {"person": tenant_a.people[3].pk, "direction": "in"},
+    )
+    assert outside.status_code == 403 and "outside your units" in outside.content.decode()
