@@ -96,6 +96,35 @@ def test_roster_fits_a_phone(
     context.close()
 
 
+def test_every_page_fits_a_phone(
+    live_server,
+    browser,
+    tenant_a,
+    running_session,  # noqa: F811
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server, tenant_a.user(Role.ADMIN))
+    person = tenant_a.people[0]
+    paths = [
+        "/attendance/week/",
+        f"/attendance/sessions/{running_session.pk}/?person={person.pk}",
+        "/people/",
+        f"/people/{person.pk}/",
+        f"/people/{person.pk}/edit/",
+        "/units/",
+        "/reports/",
+        f"/reports/people/{person.pk}/",
+        "/settings/",
+    ]
+    for path in paths:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways: {width}px"
+    context.close()
+
+
 def test_dashboard_counts_refresh_by_themselves(
     live_server,
     page,
