@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from accounts import services
 from accounts.admin_scoping import TenantAdmin
 from accounts.admin_writes import ServiceWritesAdmin
-from accounts.models import APIKey, Institution, Membership, Person, Unit, User
+from accounts.models import APIKey, Institution, Invitation, Membership, Person, Unit, User
 from accounts.roles import Capability
 
 
@@ -53,17 +53,74 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(TenantAdmin):
+class MembershipAdmin(ServiceWritesAdmin):
+    """Membership is consent: institution admins change roles and remove members here; adding an
+    existing user directly is for superusers (who administer every institution). Others invite
+    through the API (POST members/), and the user accepts."""
+
     view_capability = Capability.MANAGE_MEMBERS
     change_capability = Capability.MANAGE_MEMBERS
-    list_display = ["user", "role", "created_at", "last_used_at"]
+    list_display = ["user", "role", "is_default", "created_at", "last_used_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+    service_fields = ("role",)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
 
     def get_fields(self, request, obj=None):
         fields = ["user", "role"]
         return ["institution", *fields] if request.user.is_superuser else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "user"] if obj is not None else readonly
+
+    def create(self, request, values, form):
+        institution = form.cleaned_data.get("institution") or request.institution
+        return services.membership_create(
+            institution=institution, user=form.cleaned_data["user"], role=values["role"]
+        )
+
+    def update(self, request, obj, values, form):
+        if "role" not in values:
+            return obj
+        return services.membership_update(membership=obj, role=values["role"])
+
+    def delete(self, request, obj) -> None:
+        services.membership_delete(membership=obj)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantAdmin):
+    """Read-only history of invitations (made through the API, answered by the invitee)."""
+
+    view_capability = Capability.MANAGE_MEMBERS
+    change_capability = Capability.MANAGE_MEMBERS
+    list_display = ["invitee", "role", "status", "invited_by", "created_at", "expires_at"]
+    list_filter = ["role"]
+    search_fields = ["invitee__username"]
+    fields = [
+        "invitee",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "declined_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Unit)

@@ -77,17 +77,89 @@ class Membership(TenantOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
+    # The institution a user lands in (sign-in, tokens without X-Institution). Set on a user's
+    # first membership or by the user themselves; never by anyone else's action.
+    is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["institution__name", "user__username"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "institution"], name="unique_membership")
+            models.UniqueConstraint(fields=["user", "institution"], name="unique_membership"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="one_default_membership_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.institution} ({self.get_role_display()})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(TenantOwnedModel):
+    """An institution's offer of a role to an existing user: a membership only once they accept.
+
+    Membership is consent: an administrator of one institution cannot pull another institution's
+    user in; the invitee lists their invitations and accepts or declines them. The token is the
+    invitee's handle for it (not guessable, unlike the id the inviting institution sees).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "invitee"],
+                condition=models.Q(
+                    accepted_at__isnull=True, declined_at__isnull=True, revoked_at__isnull=True
+                ),
+                name="one_open_invitation_per_user_and_institution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} to {self.institution} ({self.get_role_display()})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.declined_at is not None:
+            return self.Status.DECLINED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
 
 
 class Unit(TenantOwnedModel):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.models import Institution, Membership, Person, Unit, User
+from accounts.models import Institution, Invitation, Membership, Person, Unit, User
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -28,8 +29,34 @@ def membership_for(user: User, institution: Institution) -> Membership | None:
 
 
 def default_membership(user: User) -> Membership | None:
-    """The membership a user lands in: the one used most recently, else the first."""
-    return memberships_for_user(user).order_by("-last_used_at", "institution__name").first()
+    """The membership a user lands in: the one marked default, else their oldest.
+
+    Never "the latest used" or anything another person's action could change: an institution
+    that adds or invites a user must not become where that user's token acts.
+    """
+    return memberships_for_user(user).order_by("-is_default", "created_at", "pk").first()
+
+
+def member_invitation_list(*, actor: Actor) -> QuerySet[Invitation]:
+    """The invitations the actor's institution has sent."""
+    return Invitation.objects.filter(institution=actor.institution).select_related(
+        "invitee", "invited_by"
+    )
+
+
+def invitations_for_user(user: User, *, pending_only: bool = True) -> QuerySet[Invitation]:
+    """Invitations addressed to one user, across institutions (only the invitee sees these)."""
+    invitations = Invitation.unscoped.filter(invitee=user).select_related(
+        "institution", "invited_by"
+    )
+    if pending_only:
+        invitations = invitations.filter(
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+    return invitations
 
 
 def member_list(*, actor: Actor) -> QuerySet[Membership]:

@@ -7,16 +7,18 @@ business rules live here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.conf import settings as django_settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.models import APIKey, Institution, Membership, Person, Unit, User
+from accounts.models import APIKey, Institution, Invitation, Membership, Person, Unit, User
 from accounts.roles import Role
 
 INSTITUTION_SETTINGS_FIELDS = (
@@ -56,10 +58,32 @@ def _validate_role(role: str) -> None:
 
 @transaction.atomic
 def membership_create(*, institution: Institution, user: User, role: str) -> Membership:
+    """A membership, for callers that already hold the user's consent or administer everything.
+
+    A user's first membership becomes their default institution; later ones never change it.
+    """
     _validate_role(role)
     if Membership.unscoped.filter(institution=institution, user=user).exists():
         raise ValidationError({"user": f"{user} is already a member of {institution}."})
-    return Membership.unscoped.create(institution=institution, user=user, role=role)
+    is_first = not Membership.unscoped.filter(user=user).exists()
+    return Membership.unscoped.create(
+        institution=institution, user=user, role=role, is_default=is_first
+    )
+
+
+@transaction.atomic
+def membership_set_default(*, user: User, institution: Institution) -> Membership:
+    """The user's own choice of the institution they land in (only they call this)."""
+    membership = Membership.unscoped.filter(user=user, institution=institution).first()
+    if membership is None:
+        raise ValidationError({"institution": "You are not a member of this institution."})
+    Membership.unscoped.filter(user=user, is_default=True).exclude(pk=membership.pk).update(
+        is_default=False
+    )
+    if not membership.is_default:
+        membership.is_default = True
+        membership.save(update_fields=["is_default"])
+    return membership
 
 
 def _ensure_an_admin_remains(membership: Membership) -> None:
@@ -90,9 +114,32 @@ def membership_mark_used(*, membership: Membership) -> None:
     Membership.unscoped.filter(pk=membership.pk).update(last_used_at=timezone.now())
 
 
+def _audit(*, user: User | None, obj: Any, flag: int, message: str) -> None:
+    """One line in the object's history (Django's admin log): who, when, what."""
+    if user is None or user.pk is None:
+        return
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[obj],
+        action_flag=flag,
+        change_message=message,
+        single_object=True,
+    )
+
+
+@dataclass(frozen=True)
+class MemberAddition:
+    """What adding a member did: a membership (new sign-in, or a superuser's direct add) or an
+    invitation the existing user must accept."""
+
+    membership: Membership | None = None
+    invitation: Invitation | None = None
+
+
 @transaction.atomic
-def member_user_create(
+def member_add(
     *,
+    actor: Actor,
     institution: Institution,
     username: str,
     role: str,
@@ -100,8 +147,15 @@ def member_user_create(
     password: str | None = None,
     first_name: str = "",
     last_name: str = "",
-) -> Membership:
-    """Create a sign-in for a new member (or attach an existing user by username)."""
+) -> MemberAddition:
+    """Add a member by username: membership is consent.
+
+    - A username nobody has: a new sign-in that belongs to this institution only (it joins
+      nothing else, so nobody else's consent is involved).
+    - An existing user: an invitation they accept or decline themselves. Nothing of that user
+      is changed or revealed, and the e-mail and names given here are ignored.
+    - A superuser (administers every institution) adds an existing user directly.
+    """
     _validate_role(role)
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -115,7 +169,115 @@ def member_user_create(
             user.set_unusable_password()
         user.full_clean()
         user.save()
-    return membership_create(institution=institution, user=user, role=role)
+        return MemberAddition(
+            membership=membership_create(institution=institution, user=user, role=role)
+        )
+    if Membership.unscoped.filter(institution=institution, user=user).exists():
+        raise ValidationError({"username": f"{username} is already a member of {institution}."})
+    if actor.is_superuser:
+        membership = membership_create(institution=institution, user=user, role=role)
+        _audit(
+            user=actor.user,
+            obj=membership,
+            flag=ADDITION,
+            message=f"Added directly by superuser {actor.label} as {role}.",
+        )
+        return MemberAddition(membership=membership)
+    return MemberAddition(
+        invitation=invitation_create(actor=actor, institution=institution, invitee=user, role=role)
+    )
+
+
+def _invitation_lifetime() -> timedelta:
+    return timedelta(days=getattr(django_settings, "INVITATION_VALID_DAYS", 14))
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: Actor, institution: Institution, invitee: User, role: str
+) -> Invitation:
+    """Invite an existing user; an open invitation to the same user is renewed, not doubled."""
+    _validate_role(role)
+    if Membership.unscoped.filter(institution=institution, user=invitee).exists():
+        raise ValidationError({"username": f"{invitee} is already a member of {institution}."})
+    now = timezone.now()
+    invitation = (
+        Invitation.unscoped.select_for_update()
+        .filter(
+            institution=institution,
+            invitee=invitee,
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .first()
+    )
+    if invitation is None:
+        invitation = Invitation.unscoped.create(
+            institution=institution,
+            invitee=invitee,
+            role=role,
+            invited_by=actor.user,
+            expires_at=now + _invitation_lifetime(),
+        )
+        flag, what = ADDITION, "Invited"
+    else:
+        invitation.role = role
+        invitation.invited_by = actor.user
+        invitation.expires_at = now + _invitation_lifetime()
+        invitation.save(update_fields=["role", "invited_by", "expires_at"])
+        flag, what = CHANGE, "Invitation renewed"
+    _audit(
+        user=actor.user,
+        obj=invitation,
+        flag=flag,
+        message=f"{what} as {role} by {actor.label}, valid until {invitation.expires_at:%Y-%m-%d}.",
+    )
+    return invitation
+
+
+def _open_invitation_for(invitation: Invitation, user: User) -> Invitation:
+    """The invitation, locked, if it is addressed to `user` and still open."""
+    locked = Invitation.unscoped.select_for_update().filter(pk=invitation.pk, invitee=user).first()
+    if locked is None:
+        raise ValidationError({"invitation": "This invitation is not addressed to you."})
+    if locked.status != Invitation.Status.PENDING:
+        raise ValidationError({"invitation": f"This invitation is {locked.status}."})
+    return locked
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """The invitee accepts: the membership is created now. Their default institution stays."""
+    invitation = _open_invitation_for(invitation, user)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    membership = membership_create(
+        institution=invitation.institution, user=user, role=invitation.role
+    )
+    _audit(user=user, obj=invitation, flag=CHANGE, message=f"Accepted by {user.get_username()}.")
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
+    invitation = _open_invitation_for(invitation, user)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    _audit(user=user, obj=invitation, flag=CHANGE, message=f"Declined by {user.get_username()}.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
+    """The inviting institution withdraws an invitation that is not yet answered."""
+    if invitation.accepted_at is not None or invitation.declined_at is not None:
+        raise ValidationError({"invitation": f"This invitation is already {invitation.status}."})
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        _audit(user=actor.user, obj=invitation, flag=CHANGE, message=f"Revoked by {actor.label}.")
+    return invitation
 
 
 def _units_of(institution: Institution, units: Iterable[Unit]) -> list[Unit]:

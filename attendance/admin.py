@@ -12,8 +12,10 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -557,6 +559,24 @@ class AttendanceRecordAdmin(ServiceSavesAdmin):
         return record
 
 
+class _DocumentLink:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return "download"
+
+
+class ExcuseDocumentInput(forms.ClearableFileInput):
+    """Links the current document to its authorised download, not to a (never served) media
+    URL."""
+
+    def format_value(self, value):
+        if self.is_initial(value) and getattr(value, "instance", None) is not None:
+            return _DocumentLink(reverse("attendance-excuse-document", args=[value.instance.pk]))
+        return super().format_value(value)
+
+
 @admin.register(Excuse)
 class ExcuseAdmin(ServiceSavesAdmin):
     list_display = ["person", "starts_at", "ends_at", "reason", "recorded_by"]
@@ -566,13 +586,17 @@ class ExcuseAdmin(ServiceSavesAdmin):
     readonly_fields = ["recorded_by"]
     autocomplete_fields = ["person"]
     service_fields = ("person", "starts_at", "ends_at", "reason")
+    formfield_overrides = {models.FileField: {"widget": ExcuseDocumentInput}}
 
     def write(self, request, form, change, *, trial=False):
         values = {name: form.cleaned_data[name] for name in self.service_fields}
         document = form.cleaned_data.get("document")
         if document is False:  # "clear" ticked
             values["document"] = ""
-        elif "document" in form.changed_data and document and not trial:
+        elif "document" in form.changed_data and document and trial:
+            # checked by content in the trial run (a form error), stored by the real write
+            services.excuse_document_check(document, rename=False)
+        elif "document" in form.changed_data and document:
             values["document"] = document  # stored once, by the real write
         if change:
             return services.excuse_update(

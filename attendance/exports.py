@@ -1,9 +1,14 @@
-"""CSV and XLSX files from a report (attendance.reports.Report)."""
+"""CSV and XLSX files from a report (attendance.reports.Report).
+
+Every text cell goes through gaitportal.spreadsheet_cells (names like `=HYPERLINK(...)` are
+written as text, never as formulas).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import numbers
 from datetime import date, datetime
 from typing import Any
 
@@ -11,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from attendance.reports import Report
+from gaitportal.spreadsheet_cells import neutralise_cell, neutralise_row
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,6 +26,10 @@ EXPORT_FORMATS = ("csv", "xlsx")
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return str(value)  # a number (even negative) stays a number
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -27,8 +37,8 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+        return neutralise_cell(", ".join(str(item) for item in value))
+    return neutralise_cell(str(value))
 
 
 def _cell(value: Any) -> Any:
@@ -37,14 +47,14 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return value
+        return neutralise_cell(", ".join(str(item) for item in value))
+    return neutralise_cell(value)
 
 
 def report_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([label for _, label in report.columns])
+    writer.writerow(neutralise_row([label for _, label in report.columns]))
     for row in report.rows:
         writer.writerow([_text(row.get(key)) for key, _ in report.columns])
     # A BOM so spreadsheet programs open UTF-8 names correctly.
@@ -55,10 +65,10 @@ def report_xlsx(report: Report) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Attendance"
-    sheet.append([report.title])
+    sheet.append(neutralise_row([report.title]))
     sheet["A1"].font = Font(bold=True)
-    sheet.append([f"Times in {report.time_zone}"])
-    sheet.append([label for _, label in report.columns])
+    sheet.append(neutralise_row([f"Times in {report.time_zone}"]))
+    sheet.append(neutralise_row([label for _, label in report.columns]))
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in report.rows:

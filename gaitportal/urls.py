@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -30,6 +28,5 @@ urlpatterns = [
     path("dashboard/today/", dashboard_today, name="dashboard-today"),
     path("", include("accounts.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL, not even in development: they leave only
+# through authorised, tenant-scoped views (e.g. attendance excuses' document/ action).

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
 from accounts.api.fields import TenantPrimaryKeyRelatedField
-from accounts.models import APIKey, Institution, Membership, Person, Unit, User
+from accounts.models import APIKey, Institution, Invitation, Membership, Person, Unit, User
 from accounts.roles import Role
 
 
@@ -33,7 +33,7 @@ class MembershipSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["institution", "institution_name", "role"]
+        fields = ["institution", "institution_name", "role", "is_default"]
 
 
 class MeSerializer(serializers.Serializer):
@@ -60,7 +60,10 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MemberCreateSerializer(serializers.Serializer):
-    """Attach an existing user by username, or create a sign-in for a new one."""
+    """Invite an existing user by username (they accept it), or create a sign-in for a new one.
+
+    e-mail, names and password are used only when a new sign-in is created.
+    """
 
     username = serializers.CharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -151,3 +154,61 @@ class APIKeyCreatedSerializer(APIKeySerializer):
 
     class Meta(APIKeySerializer.Meta):
         fields = [*APIKeySerializer.Meta.fields, "key"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the inviting institution sees it: nothing of the user beyond the name
+    it typed, until they accept."""
+
+    username = serializers.CharField(source="invitee.username", read_only=True)
+    invited_by = serializers.CharField(
+        source="invited_by.username", read_only=True, allow_null=True, default=None
+    )
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "username",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "declined_at",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class MyInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its invitee sees it; `token` names it in the accept/decline URLs."""
+
+    institution = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    institution_name = serializers.CharField(source="institution.name", read_only=True)
+    invited_by = serializers.CharField(
+        source="invited_by.username", read_only=True, allow_null=True, default=None
+    )
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "token",
+            "institution",
+            "institution_name",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+
+class DefaultInstitutionSerializer(serializers.Serializer):
+    institution = serializers.CharField(
+        max_length=80, help_text="Id or slug of one of your institutions."
+    )

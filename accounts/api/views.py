@@ -8,27 +8,40 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.api.authentication import APIKeyPrincipal
 from accounts.api.views_base import TenantAPIMixin, TenantModelViewSet
-from accounts.models import APIKey, Person, Unit
+from accounts.models import APIKey, Institution, Invitation, Person, Unit
 from accounts.people_import import people_import_csv
 from accounts.roles import Capability
+from accounts.sign_in_throttle import SignInThrottle
 
 
 class ObtainTokenView(ObtainAuthToken):
     """POST username and password, get `{"token": "..."}`; send it as `Authorization: Token ...`."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes: list = []  # the sign-in throttle below: per address and per account
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        guard = SignInThrottle.for_request(request, request.data.get("username"))
+        wait = guard.wait()
+        if wait is not None:
+            raise Throttled(wait=wait)
+        guard.attempted()
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            guard.failed()
+            raise
 
 
 class MeView(TenantAPIMixin, GenericAPIView):
@@ -83,14 +96,25 @@ class MemberViewSet(TenantModelViewSet):
     def get_queryset(self):
         return selectors.member_list(actor=self.actor)
 
-    @extend_schema(request=s.MemberCreateSerializer, responses=s.MembershipSerializer)
+    @extend_schema(
+        request=s.MemberCreateSerializer,
+        responses={201: s.MembershipSerializer, 202: s.InvitationSerializer},
+    )
     def create(self, request: Request) -> Response:
+        """A new username: a sign-in of this institution (201). An existing user: an invitation
+        they accept themselves (202); a superuser adds them directly (201)."""
         incoming = s.MemberCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        membership = services.member_user_create(
-            institution=self.actor.institution, **incoming.validated_data
+        added = services.member_add(
+            actor=self.actor, institution=self.actor.institution, **incoming.validated_data
         )
-        return Response(s.MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        if added.invitation is not None:
+            return Response(
+                s.InvitationSerializer(added.invitation).data, status=status.HTTP_202_ACCEPTED
+            )
+        return Response(
+            s.MembershipSerializer(added.membership).data, status=status.HTTP_201_CREATED
+        )
 
     def perform_update(self, serializer: s.MembershipSerializer) -> None:
         services.membership_update(
@@ -99,6 +123,102 @@ class MemberViewSet(TenantModelViewSet):
 
     def perform_destroy(self, instance) -> None:
         services.membership_delete(membership=instance)
+
+
+class InvitationViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations this institution has sent (made by POST members/); DELETE revokes one."""
+
+    serializer_class = s.InvitationSerializer
+    read_capability = Capability.MANAGE_MEMBERS
+    write_capability = Capability.MANAGE_MEMBERS
+    http_method_names = ["get", "delete", "head", "options"]
+    filterset_fields = ["role"]
+    search_fields = ["invitee__username"]
+
+    def get_queryset(self):
+        return selectors.member_invitation_list(actor=self.actor)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        services.invitation_revoke(invitation=self.get_object(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _OwnAccountView(GenericAPIView):
+    """Endpoints about the signed-in user themselves (no institution needed: an invitee may
+    belong to none yet). API keys are not users and have none of this."""
+
+    permission_classes = [IsAuthenticated]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if isinstance(request.user, APIKeyPrincipal):
+            raise PermissionDenied("API keys have no invitations or default institution.")
+
+    def invitation(self, token: str) -> Invitation:
+        invitation = selectors.invitations_for_user(self.request.user, pending_only=False)
+        found = invitation.filter(token=token).first()
+        if found is None:
+            raise NotFound("No such invitation for you.")
+        return found
+
+
+class MyInvitationsView(_OwnAccountView):
+    """Your pending invitations to join institutions; accept or decline each by its token."""
+
+    serializer_class = s.MyInvitationSerializer
+    pagination_class = None
+
+    def get(self, request: Request) -> Response:
+        invitations = selectors.invitations_for_user(request.user)
+        return Response(s.MyInvitationSerializer(invitations, many=True).data)
+
+
+class MyInvitationAcceptView(_OwnAccountView):
+    """Accept: you become a member with the offered role. Your default institution stays."""
+
+    serializer_class = s.MembershipSummarySerializer
+
+    @extend_schema(request=None, responses=s.MembershipSummarySerializer)
+    def post(self, request: Request, token: str) -> Response:
+        membership = services.invitation_accept(
+            invitation=self.invitation(token), user=request.user
+        )
+        return Response(s.MembershipSummarySerializer(membership).data)
+
+
+class MyInvitationDeclineView(_OwnAccountView):
+    serializer_class = s.MyInvitationSerializer
+
+    @extend_schema(request=None, responses=s.MyInvitationSerializer)
+    def post(self, request: Request, token: str) -> Response:
+        invitation = services.invitation_decline(
+            invitation=self.invitation(token), user=request.user
+        )
+        return Response(s.MyInvitationSerializer(invitation).data)
+
+
+class MyDefaultInstitutionView(_OwnAccountView):
+    """Choose the institution you land in when no X-Institution is sent (only you can)."""
+
+    serializer_class = s.DefaultInstitutionSerializer
+
+    @extend_schema(request=s.DefaultInstitutionSerializer, responses=s.MembershipSummarySerializer)
+    def put(self, request: Request) -> Response:
+        incoming = s.DefaultInstitutionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        requested = incoming.validated_data["institution"]
+        lookup = {"pk": int(requested)} if requested.isdigit() else {"slug": requested}
+        institution = Institution.objects.filter(**lookup).first()
+        if institution is None:
+            raise NotFound("No such institution among yours.")
+        membership = services.membership_set_default(user=request.user, institution=institution)
+        return Response(s.MembershipSummarySerializer(membership).data)
 
 
 class UnitViewSet(TenantModelViewSet):

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 
 from accounts import selectors, services
 from accounts.forms import APIKeyForm, InstitutionSettingsForm, MemberForm, MemberRoleForm
-from accounts.models import APIKey, User
+from accounts.models import APIKey
 from accounts.page_access import page_actor
 from accounts.roles import Capability
 from accounts.views.people import _field_errors
@@ -96,27 +96,31 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _member_add(request: HttpRequest, actor, form: MemberForm) -> HttpResponse:
-    username = form.cleaned_data["username"].strip()
-    # Membership is consent: an existing account joins only through its owner or a superuser.
-    if User.objects.filter(username=username).exists() and not actor.is_superuser:
-        messages.error(
-            request,
-            f"username: {username!r} already has an account; ask a superuser to add it, "
-            "or choose another name.",
-        )
-        return redirect("institution-settings")
+    """A new username gets a sign-in here; an existing account gets an invitation it accepts
+    itself (membership is consent: accounts.services.member_add)."""
     try:
-        membership = services.member_user_create(
-            institution=actor.institution, username=username, role=form.cleaned_data["role"]
+        added = services.member_add(
+            actor=actor,
+            institution=actor.institution,
+            username=form.cleaned_data["username"].strip(),
+            role=form.cleaned_data["role"],
         )
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        messages.success(
-            request,
-            f"{membership.user.username} added as {membership.get_role_display()}; "
-            "they set a password through a reset before signing in.",
-        )
+        if added.membership is not None:
+            messages.success(
+                request,
+                f"{added.membership.user.username} added as "
+                f"{added.membership.get_role_display()}; they set a password through a reset "
+                "before signing in.",
+            )
+        else:
+            messages.success(
+                request,
+                f"{added.invitation.invitee.username} already has an account: invited as "
+                f"{added.invitation.get_role_display()}; they accept or decline it themselves.",
+            )
     return redirect("institution-settings")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -335,10 +336,26 @@ class RecordChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ExcuseDocumentField(serializers.FileField):
+    """In: a PDF, PNG or JPEG (checked by content by the service). Out: the URL of the
+    authorised download (excuses/{id}/document/), never a public media URL."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        url = reverse("attendance-excuse-document", args=[value.instance.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class ExcuseSerializer(serializers.ModelSerializer):
     person = TenantPrimaryKeyRelatedField(Person)
     person_external_id = serializers.CharField(source="person.external_id", read_only=True)
-    document = serializers.FileField(required=False)
+    document = ExcuseDocumentField(
+        required=False,
+        help_text="PDF, PNG or JPEG (by content), at most EXCUSE_DOCUMENT_MAX_BYTES. "
+        "Read back as the URL of the authorised download.",
+    )
 
     class Meta:
         model = Excuse

@@ -13,7 +13,12 @@ from attendance.services.events import (
     records_refresh_for_events,
     sighting_record,
 )
-from attendance.services.excuses import excuse_create, excuse_delete, excuse_update
+from attendance.services.excuses import (
+    excuse_create,
+    excuse_delete,
+    excuse_document_check,
+    excuse_update,
+)
 from attendance.services.notifications import absence_notice_send
 from attendance.services.records import (
     RefreshResult,
@@ -64,6 +69,7 @@ __all__ = [
     "events_ingest",
     "excuse_create",
     "excuse_delete",
+    "excuse_document_check",
     "excuse_update",
     "holiday_create",
     "holiday_delete",

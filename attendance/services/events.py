@@ -5,7 +5,9 @@ Rows (API, import) go through `events_ingest`, camera sightings through `sightin
 `events_store`. In `events_ingest` each row is checked on its own (a bad row gets its
 own error and does not sink the others), then the good rows are written in one transaction
 together with the records they change (nothing half-written). Replays of an idempotency key and
-repeats within a camera's debounce window are reported as duplicates and not stored twice.
+repeats within a camera's debounce window are reported as duplicates and not stored twice; a key
+sent again with a different person, time, camera or direction is a conflict (an error on that row,
+409 for a single event), never silently answered with the first event.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class ItemResult:
     duplicate_of: str = ""  # "idempotency_key" | "debounce"
     errors: list[dict[str, str]] = field(default_factory=list)
     event: PresenceEvent | None = None
+    conflict: bool = False  # an idempotency key already used for a different event
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"index": self.index, "status": self.status}
@@ -402,21 +405,26 @@ def events_store(
     cameras: Mapping[int, Camera],
     actor: Actor | None,
     now: datetime,
+    strict_keys: bool = True,
 ) -> int:
     """Store checked drafts (skipping duplicates) and refresh records; returns records changed.
 
     A concurrent request storing the same idempotency key makes the insert fail: the whole
     write is then retried once, and the other request's event is found as a duplicate.
+    strict_keys: a client's key sent again for a different event is a conflict (an error on the
+    row). Camera sightings pass False: their key is the row that produced them, and a producer
+    sent again is the same sighting whatever time it now carries.
     """
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _store_once(institution, drafts, cameras, actor, now)
+                return _store_once(institution, drafts, cameras, actor, now, strict_keys)
         except IntegrityError:
             if attempt:
                 raise
             for item, _ in drafts:
                 item.status, item.event_id, item.duplicate_of, item.event = "error", None, "", None
+                item.errors, item.conflict = [], False
     return 0  # pragma: no cover
 
 
@@ -432,17 +440,37 @@ def _debounce(draft: EventDraft, cameras: Mapping[int, Camera]) -> timedelta:
     return timedelta(seconds=DEFAULT_DEBOUNCE_SECONDS)
 
 
+def _signature(draft: EventDraft) -> tuple:
+    """What makes two events with one idempotency key the same event."""
+    return (draft.person_id, draft.occurred_at, draft.camera_id, draft.direction)
+
+
+def _conflict(item: ItemResult, key: str) -> None:
+    item.status, item.conflict = "error", True
+    item.errors = [
+        {
+            "field": "idempotency_key",
+            "message": f"Idempotency key {key!r} was already used for a different event (person, "
+            "time, camera or direction differ). Send a new key for a new event.",
+        }
+    ]
+
+
 def _store_once(
     institution: Institution,
     drafts: list[tuple[ItemResult, EventDraft]],
     cameras: Mapping[int, Camera],
     actor: Actor | None,
     now: datetime,
+    strict_keys: bool = True,
 ) -> int:
     keys = [draft.idempotency_key for _, draft in drafts if draft.idempotency_key]
-    known_keys = dict(
-        PresenceEvent.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", "pk")
-    )
+    known_keys = {
+        key: (pk, (person_id, occurred_at, camera_id, direction))
+        for key, pk, person_id, occurred_at, camera_id, direction in PresenceEvent.objects.filter(
+            idempotency_key__in=keys
+        ).values_list("idempotency_key", "pk", "person_id", "occurred_at", "camera_id", "direction")
+    }
     widest = max(_debounce(draft, cameras) for _, draft in drafts)
     person_ids = {draft.person_id for _, draft in drafts}
     earliest = min(draft.occurred_at for _, draft in drafts) - widest
@@ -456,17 +484,25 @@ def _store_once(
         insort(nearby[key], (occurred_at, pk, pk))
 
     accepted: list[tuple[ItemResult, EventDraft]] = []
-    pending_keys: dict[str, ItemResult] = {}
+    pending_keys: dict[str, tuple[ItemResult, EventDraft]] = {}
     duplicates: list[tuple[ItemResult, Any]] = []
     ordered = sorted(drafts, key=lambda pair: (pair[1].occurred_at, pair[0].index))
     for item, draft in ordered:
         if draft.idempotency_key in known_keys:
+            event_id, signature = known_keys[draft.idempotency_key]
+            if strict_keys and signature != _signature(draft):
+                _conflict(item, draft.idempotency_key)
+                continue
             item.status, item.duplicate_of = "duplicate", "idempotency_key"
-            item.event_id = known_keys[draft.idempotency_key]
+            item.event_id = event_id
             continue
         if draft.idempotency_key in pending_keys:
+            first_item, first_draft = pending_keys[draft.idempotency_key]
+            if strict_keys and _signature(first_draft) != _signature(draft):
+                _conflict(item, draft.idempotency_key)
+                continue
             item.status, item.duplicate_of = "duplicate", "idempotency_key"
-            duplicates.append((item, pending_keys[draft.idempotency_key]))
+            duplicates.append((item, first_item))
             continue
         window = _debounce(draft, cameras)
         if window:
@@ -479,7 +515,7 @@ def _store_once(
         item.status = "created"
         accepted.append((item, draft))
         if draft.idempotency_key:
-            pending_keys[draft.idempotency_key] = item
+            pending_keys[draft.idempotency_key] = (item, draft)
         insort(nearby[_debounce_key(draft)], (draft.occurred_at, -item.index - 1, item))
 
     label = actor_label(actor)
@@ -649,6 +685,7 @@ def sighting_record(
         cameras={camera.pk: camera},
         actor=None,
         now=now,
+        strict_keys=False,
     )
     return item
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -14,8 +15,23 @@ from accounts.actors import Actor
 from accounts.models import Institution, Person
 from attendance.models import Excuse, RecordChange, Session
 from attendance.services.records import actor_label, records_refresh, sessions_lock
+from gaitportal.uploads import DOCUMENT_KINDS, check_upload, stored_name
 
 EXCUSE_FIELDS = ("person", "starts_at", "ends_at", "reason", "document")
+
+
+def excuse_document_check(document: UploadedFile, *, rename: bool = True) -> UploadedFile:
+    """A PDF, PNG or JPEG by content, within EXCUSE_DOCUMENT_MAX_BYTES; renamed for storage
+    (a generated name with the extension of the content: the uploaded name is never used)."""
+    kind = check_upload(
+        document,
+        kinds=DOCUMENT_KINDS,
+        max_bytes=settings.EXCUSE_DOCUMENT_MAX_BYTES,
+        field="document",
+    )
+    if rename:
+        document.name = stored_name(kind)
+    return document
 
 
 def _refresh_period(
@@ -62,7 +78,7 @@ def excuse_create(
         recorded_by=actor_label(actor),
     )
     if document is not None:
-        excuse.document = document
+        excuse.document = excuse_document_check(document)
     excuse.full_clean()
     excuse.save()
     _refresh_period(
@@ -83,6 +99,8 @@ def excuse_update(*, excuse: Excuse, actor: Actor | None = None, **changes: Any)
     person = changes.get("person")
     if person is not None and person.institution_id != excuse.institution_id:
         raise ValidationError({"person": "The person must belong to the same institution."})
+    if isinstance(changes.get("document"), UploadedFile):
+        changes["document"] = excuse_document_check(changes["document"])
     before = (excuse.person_id, excuse.starts_at, excuse.ends_at)
     for name, value in changes.items():
         setattr(excuse, name, value)

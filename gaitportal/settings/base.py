@@ -103,6 +103,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads are never served from MEDIA_URL: only through authorised views (gaitportal.uploads).
+EXCUSE_DOCUMENT_MAX_BYTES = env.int("EXCUSE_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 STORAGES = {
@@ -139,6 +141,13 @@ else:
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gaitportal@localhost")
 
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty: none,
+# the client address is REMOTE_ADDR (accounts.client_address).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Sign-in throttle (page and API token): attempts per client address, failures per account.
+SIGN_IN_RATE_PER_ADDRESS = env("THROTTLE_AUTH", default="20/min")
+SIGN_IN_FAILURES_PER_ACCOUNT = env("THROTTLE_AUTH_ACCOUNT", default="10/hour")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api.authentication.APIKeyAuthentication",
@@ -154,8 +163,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.api.throttling.AnonRateThrottle",
+        "accounts.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/min"),
@@ -183,6 +192,7 @@ SPECTACULAR_SETTINGS = {
         "WalkingDirectionEnum": "attendance.models.cameras.WalkingDirection",
         "CameraRoleEnum": "attendance.models.cameras.Camera.Role",
         "MemberRoleEnum": "accounts.roles.Role",
+        "InvitationStatusEnum": "accounts.models.Invitation.Status",
     },
 }
 

@@ -17,3 +17,5 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "1000/min", "user": "100000/min", "auth": "1000/min"},
 }
+SIGN_IN_RATE_PER_ADDRESS = "1000/min"
+SIGN_IN_FAILURES_PER_ACCOUNT = "1000/min"

@@ -110,12 +110,11 @@ def test_schema_and_interactive_docs_work_offline(client) -> None:
 
 
 @pytest.mark.django_db
-def test_password_guessing_on_the_token_endpoint_is_throttled(tenant_a, monkeypatch) -> None:
+def test_password_guessing_on_the_token_endpoint_is_throttled(tenant_a, settings) -> None:
     from django.core.cache import cache
-    from rest_framework.throttling import ScopedRateThrottle
 
     cache.clear()
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    settings.SIGN_IN_RATE_PER_ADDRESS = "3/min"
     client = APIClient()
     username = tenant_a.user(Role.VIEWER).username
     codes = [

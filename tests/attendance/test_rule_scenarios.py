@@ -550,9 +550,12 @@ def test_idempotency_key_replay_is_one_event(desk, tenant_a) -> None:
     first = desk.send([row])
     second = desk.send([row, {**row, "occurred_at": desk.at("09:30").isoformat()}])
     assert first.items[0].status == "created"
-    assert [i.status for i in second.items] == ["duplicate", "duplicate"]
-    assert {i.duplicate_of for i in second.items} == {"idempotency_key"}
-    assert {i.event_id for i in second.items} == {first.items[0].event_id}
+    # The same event again is a duplicate; the key reused for another time is a conflict
+    # (issue 24, F6), never silently the first event.
+    assert [i.status for i in second.items] == ["duplicate", "error"]
+    assert second.items[0].duplicate_of == "idempotency_key"
+    assert second.items[0].event_id == first.items[0].event_id
+    assert second.items[1].conflict and second.items[1].errors[0]["field"] == "idempotency_key"
     with tenant_scope(tenant_a.institution):
         assert PresenceEvent.objects.count() == 1
     assert desk.record(session, person).first_in == desk.at("09:00")

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from django.db.models import Model
 
-from accounts.models import APIKey, Membership, Person, Unit
-from accounts.services import api_key_create
+from accounts.actors import Actor
+from accounts.models import APIKey, Invitation, Membership, Person, Unit
+from accounts.services import api_key_create, invitation_create
 from attendance.models import (
     AttendanceRecord,
     AttendanceRule,
@@ -47,6 +48,12 @@ ROW_MAKERS: dict[type[Model], Callable] = {
     Unit: lambda t: UnitFactory(institution=t.institution),
     Person: lambda t: PersonFactory(institution=t.institution, units=[t.unit]),
     APIKey: lambda t: api_key_create(institution=t.institution, name="probe", role="viewer")[0],
+    Invitation: lambda t: invitation_create(
+        actor=Actor(institution=t.institution, role="admin", user=t.user("admin")),
+        institution=t.institution,
+        invitee=UserFactory(),
+        role="viewer",
+    ),
     # attendance
     Camera: lambda t: CameraFactory(institution=t.institution),
     AttendanceRule: lambda t: AttendanceRuleFactory(institution=t.institution),
@@ -75,6 +82,8 @@ ROW_MAKERS: dict[type[Model], Callable] = {
 # of another institution's ids, or None when the route has no create)
 API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
     "member": (Membership, lambda t: {"username": "newcomer", "role": "viewer"}),
+    # made by POST members/ for an existing user; answered by the invitee under me/invitations/
+    "invitation": (Invitation, None),
     "unit": (Unit, lambda t: {"code": "NEW-1", "name": "New", "instructors": []}),
     "person": (
         Person,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import APIKey, Membership, Person, Unit
 from accounts.roles import Role
 from accounts.tenancy import tenant_scope
+from tests.factories import UserFactory
 from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -150,13 +151,16 @@ def test_admin_manages_members_and_api_keys(tenant_a) -> None:
     )
     membership.refresh_from_db()
     assert membership.role == Role.INSTRUCTOR
-    # an existing account of someone else is not pulled in by a mere admin
-    taken = client.post(
+    # an existing account is invited, never pulled in (membership is consent)
+    outsider = UserFactory(username="someone-else")
+    invited = client.post(
         reverse("institution-settings"),
-        {"action": "member-add", "username": tenant_a.user(Role.VIEWER).username, "role": "viewer"},
+        {"action": "member-add", "username": outsider.username, "role": "viewer"},
         follow=True,
     )
-    assert "already has an account" in taken.content.decode()
+    assert "already has an account: invited as Viewer" in invited.content.decode()
+    with tenant_scope(tenant_a.institution):
+        assert not Membership.objects.filter(user=outsider).exists()
     created = client.post(
         reverse("institution-settings"), {"action": "key-create", "name": "door", "role": "viewer"}
     ).content.decode()

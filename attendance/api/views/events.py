@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +17,12 @@ from attendance.api.filtersets import EventFilter
 from attendance.models import PresenceEvent
 
 BULK_MIXED_STATUS = status.HTTP_207_MULTI_STATUS
+
+
+class IdempotencyConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This idempotency key was already used for a different event."
+    default_code = "conflict"
 
 
 class EventViewSet(
@@ -59,13 +65,23 @@ class EventViewSet(
         responses={
             201: s.EventSerializer,
             200: OpenApiResponse(s.EventSerializer, description="A duplicate: the stored event"),
+            409: OpenApiResponse(
+                inline_serializer(
+                    "IdempotencyConflict",
+                    {"idempotency_key": serializers.ListField(child=serializers.CharField())},
+                ),
+                description="The idempotency key was already used for a different event",
+            ),
         },
     )
     def create(self, request: Request) -> Response:
         """Record one event. A replayed idempotency key, or the same person on the same camera
-        within its debounce window, answers 200 with the event already stored."""
+        within its debounce window, answers 200 with the event already stored; the key sent
+        again with a different person, time, camera or direction answers 409."""
         report = self._ingest([request.data], PresenceEvent.Source.API)
         item = report.items[0]
+        if item.conflict:
+            raise IdempotencyConflict({"idempotency_key": [e["message"] for e in item.errors]})
         if item.status == "error":
             errors: dict[str, list[str]] = {}
             for error in item.errors:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,6 +18,7 @@ from accounts.roles import Capability
 from attendance import reports, selectors
 from attendance.api.base import AttendanceAPIMixin
 from attendance.exports import EXPORT_FORMATS, report_file
+from gaitportal.downloads import attachment
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366
@@ -78,9 +78,7 @@ class ReportView(AttendanceAPIMixin, GenericAPIView):
         if not export:
             return Response(report.as_dict())
         content, content_type, filename = report_file(report, export)
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return attachment(content, content_type=content_type, filename=filename)
 
     def find(self, queryset, pk, name: str):
         if pk is None:
