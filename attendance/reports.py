@@ -51,6 +51,11 @@ def _period(institution, start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def period_bounds(institution, start: date, end: date) -> tuple[datetime, datetime]:
+    """[since, until) of local dates start..end inclusive, for filtering session starts."""
+    return _period(institution, start, end)
+
+
 def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 

@@ -47,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         today, sessions = _today_sessions(actor)
         first = today - timedelta(days=RATE_DAYS - 1)
-        since, until = reports._period(actor.institution, first, today)
+        since, until = reports.period_bounds(actor.institution, first, today)
         records = attendance_selectors.record_list(actor=actor).filter(
             session__starts_at__gte=since, session__starts_at__lt=until
         )

@@ -59,7 +59,7 @@ def report_records(request: HttpRequest) -> HttpResponse:
             )
         if data["status"]:
             records = records.filter(status=data["status"])
-    since, until = reports._period(institution, start, end)
+    since, until = reports.period_bounds(institution, start, end)
     records = records.filter(session__starts_at__gte=since, session__starts_at__lt=until)
     if not valid:
         records = records.none()
