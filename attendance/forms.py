@@ -58,6 +58,14 @@ class PresenceForm(forms.Form):
     note = forms.CharField(required=False, max_length=500, label="Note")
 
 
+class FinaliseForm(forms.Form):
+    """Finalise a session; before its end only with the reason it is closed early."""
+
+    close_early_reason = forms.CharField(
+        required=False, max_length=500, strip=True, label="Reason for closing early"
+    )
+
+
 class ClearForm(forms.Form):
     record = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=500, label="Reason", strip=True)

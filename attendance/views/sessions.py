@@ -27,7 +27,14 @@ from accounts.page_access import page_actor, visible_or_denied
 from accounts.roles import Capability
 from attendance import reports, selectors, services
 from attendance.exports import report_file
-from attendance.forms import ClearForm, ExcuseForm, MarkForm, PresenceForm, SessionFilterForm
+from attendance.forms import (
+    ClearForm,
+    ExcuseForm,
+    FinaliseForm,
+    MarkForm,
+    PresenceForm,
+    SessionFilterForm,
+)
 from attendance.models import OVERRIDE_STATUSES, PresenceEvent, Session, Status
 from attendance.templatetags.attendance_tags import status_badge
 
@@ -164,6 +171,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "count_tiles": _count_tiles(roster.summary["counts"]),
                 "panel": panel,
                 "can_correct": can_correct,
+                "running": session.ends_at > timezone.now(),
                 "live": session.state != Session.State.FINALISED,
             },
         )
@@ -428,3 +436,29 @@ def presence_record(request: HttpRequest, pk: int) -> HttpResponse:
         local = occurred_at.astimezone(tz)
         messages.success(request, f"{person.full_name}: seen at {local:%H:%M}.")
     return _back_to_roster(session, person.pk)
+
+
+@login_required
+@require_POST
+def session_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finalise now (no-shows become absent); before the end only as a close early with a
+    reason (attendance.services.session_finalise refuses otherwise)."""
+    actor, session = _session_for(request, pk, Capability.MANAGE_ATTENDANCE)
+    form = FinaliseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors_text(form.errors))
+        return _back_to_roster(session)
+    try:
+        result = services.session_finalise(
+            session=session,
+            actor=actor,
+            close_early_reason=form.cleaned_data["close_early_reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, _errors_text(error))
+    else:
+        if result is None:
+            messages.warning(request, "The session was already finalised.")
+        else:
+            messages.success(request, "Session finalised: people not seen are marked absent.")
+    return _back_to_roster(session)

@@ -189,3 +189,22 @@ def test_instructor_records_a_person_seen_at_the_door(tenant_a, running_session)
         {"person": tenant_a.people[3].pk, "direction": "in"},
     )
     assert outside.status_code == 403 and "outside your units" in outside.content.decode()
+
+
+def test_closing_a_running_session_early_needs_a_reason(tenant_a, running_session) -> None:
+    client = signed_in(tenant_a.user(Role.REGISTRAR))
+    url = reverse("attendance-session-finalise", args=[running_session.pk])
+    refused = client.post(url, {"close_early_reason": ""}, follow=True)
+    assert "close_early_reason" in refused.content.decode()
+    running_session.refresh_from_db()
+    assert running_session.state != "finalised"
+    done = client.post(url, {"close_early_reason": "fire drill"}, follow=True)
+    assert "Session finalised" in done.content.decode()
+    running_session.refresh_from_db()
+    assert running_session.state == "finalised"
+    assert running_session.close_early_reason == "fire drill"
+    with tenant_scope(tenant_a.institution):
+        absent = AttendanceRecord.objects.get(session=running_session, person=tenant_a.people[1])
+    assert absent.status == Status.ABSENT
+    viewer = signed_in(tenant_a.user(Role.INSTRUCTOR))
+    assert viewer.post(url, {"close_early_reason": "x"}).status_code == 403
