@@ -59,6 +59,18 @@ def invitations_for_user(user: User, *, pending_only: bool = True) -> QuerySet[I
     return invitations
 
 
+def institution_by_reference(reference: str) -> Institution | None:
+    """An institution by id or slug as a client wrote it (None for anything malformed)."""
+    reference = (reference or "").strip()
+    if reference.isascii() and reference.isdigit():
+        return (
+            Institution.objects.filter(pk=int(reference)).first() if len(reference) < 19 else None
+        )
+    if not reference or not reference.isascii() or len(reference) > 80 or "\x00" in reference:
+        return None
+    return Institution.objects.filter(slug=reference).first()
+
+
 def member_list(*, actor: Actor) -> QuerySet[Membership]:
     return Membership.objects.filter(institution=actor.institution).select_related("user")
 

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from accounts import views
 from accounts.forms import ThrottledAuthenticationForm
@@ -27,4 +27,11 @@ urlpatterns = [
     path("units/new/", units.unit_edit, name="unit-new"),
     path("units/<int:pk>/edit/", units.unit_edit, name="unit-edit"),
     path("settings/", settings.institution_settings, name="institution-settings"),
+    path("invitations/", views.my_invitations, name="my-invitations-page"),
+    re_path(
+        r"^invitations/(?P<token>[A-Za-z0-9_-]{1,64})/answer/$",
+        views.invitation_answer,
+        name="invitation-answer",
+    ),
+    path("default-institution/", views.default_institution_choose, name="default-institution"),
 ]

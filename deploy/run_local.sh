@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the development web server and a django-q2 worker side by side; Ctrl-C stops both.
+# Runs the development web server and two django-q2 clusters side by side (light tasks on the
+# default queue; pose estimation, embedding and fine-tuning on the heavy one); Ctrl-C stops all.
 set -euo pipefail
 PYTHON=${PYTHON:-.venv/bin/python}
 HOST=${HOST:-127.0.0.1}
@@ -7,6 +8,8 @@ PORT=${PORT:-8000}
 
 "$PYTHON" manage.py qcluster &
 worker=$!
-trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
-echo "GaitPortal on http://$HOST:$PORT/ (worker pid $worker). Demo logins are printed above."
+Q_CLUSTER_NAME=gaitportal-heavy "$PYTHON" manage.py qcluster &
+heavy=$!
+trap 'kill "$worker" "$heavy" 2>/dev/null || true; wait "$worker" "$heavy" 2>/dev/null || true' EXIT INT TERM
+echo "GaitPortal on http://$HOST:$PORT/ (workers: light pid $worker, heavy pid $heavy). Demo logins are printed above."
 "$PYTHON" manage.py runserver "$HOST:$PORT"

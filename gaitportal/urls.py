@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from attendance.urls import report_urlpatterns
@@ -11,6 +11,7 @@ api_v1 = [
     path("", APIRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
     path("attendance/", include("attendance.api.urls")),
+    path("recognition/", include("recognition.api.urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
 ]
 
@@ -19,7 +20,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
+        # The split view serves its start-up script from a URL: no inline script (CSP).
+        SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
     path("attendance/", include("attendance.urls")),

@@ -199,3 +199,58 @@ class ExcuseFactory(TenantOwnedFactory):
     starts_at = factory.LazyFunction(lambda: _hour_from_now(-24))
     ends_at = factory.LazyFunction(lambda: _hour_from_now(24))
     reason = "Ill"
+
+
+# recognition
+
+
+class GaitModelVersionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "recognition.GaitModelVersion"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    model_version = factory.Sequence(lambda n: f"test-model-{n}")
+    shipped_threshold = 0.6
+    threshold = 0.6
+    review_threshold = 0.5
+
+
+class GaitSampleFactory(TenantOwnedFactory):
+    class Meta:
+        model = "recognition.GaitSample"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    purpose = "identify"
+    kind = "keypoints"
+    captured_at = factory.LazyFunction(timezone.now)
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class GaitTemplateFactory(TenantOwnedFactory):
+    class Meta:
+        model = "recognition.GaitTemplate"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    person = factory.SubFactory(PersonFactory, institution=factory.SelfAttribute("..institution"))
+    model_version = factory.SubFactory(
+        GaitModelVersionFactory, institution=factory.SelfAttribute("..institution")
+    )
+    sample = factory.SubFactory(
+        GaitSampleFactory,
+        institution=factory.SelfAttribute("..institution"),
+        person=factory.SelfAttribute("..person"),
+        purpose="enrol",
+    )
+    embedding = b"\x00\x00\x80\x3f" * 4
+
+
+class RecognitionFactory(TenantOwnedFactory):
+    class Meta:
+        model = "recognition.Recognition"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    sample = factory.SubFactory(
+        GaitSampleFactory, institution=factory.SelfAttribute("..institution")
+    )
+    decision = "unknown"
+    occurred_at = factory.LazyFunction(timezone.now)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import views
@@ -14,13 +14,14 @@ urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="auth-token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("me/invitations/", views.MyInvitationsView.as_view(), name="my-invitations"),
-    path(
-        "me/invitations/<str:token>/accept/",
+    # Tokens are URL-safe base64: anything else is not found before reaching the database.
+    re_path(
+        r"^me/invitations/(?P<token>[A-Za-z0-9_-]{1,64})/accept/$",
         views.MyInvitationAcceptView.as_view(),
         name="my-invitation-accept",
     ),
-    path(
-        "me/invitations/<str:token>/decline/",
+    re_path(
+        r"^me/invitations/(?P<token>[A-Za-z0-9_-]{1,64})/decline/$",
         views.MyInvitationDeclineView.as_view(),
         name="my-invitation-decline",
     ),

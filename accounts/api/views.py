@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db.models import Count
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -19,7 +21,7 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.api.authentication import APIKeyPrincipal
 from accounts.api.views_base import TenantAPIMixin, TenantModelViewSet
-from accounts.models import APIKey, Institution, Invitation, Person, Unit
+from accounts.models import APIKey, Invitation, Person, Unit
 from accounts.people_import import people_import_csv
 from accounts.roles import Capability
 from accounts.sign_in_throttle import SignInThrottle
@@ -32,7 +34,8 @@ class ObtainTokenView(ObtainAuthToken):
     throttle_classes: list = []  # the sign-in throttle below: per address and per account
 
     def post(self, request: Request, *args, **kwargs) -> Response:
-        guard = SignInThrottle.for_request(request, request.data.get("username"))
+        data = request.data if isinstance(request.data, Mapping) else {}
+        guard = SignInThrottle.for_request(request, data.get("username"))
         wait = guard.wait()
         if wait is not None:
             raise Throttled(wait=wait)
@@ -160,6 +163,14 @@ class _OwnAccountView(GenericAPIView):
         if isinstance(request.user, APIKeyPrincipal):
             raise PermissionDenied("API keys have no invitations or default institution.")
 
+    filter_backends: list = []
+
+    def get_queryset(self):
+        # Also what the browsable API renders forms from.
+        if isinstance(self.request.user, APIKeyPrincipal):
+            return Invitation.unscoped.none()
+        return selectors.invitations_for_user(self.request.user)
+
     def invitation(self, token: str) -> Invitation:
         invitation = selectors.invitations_for_user(self.request.user, pending_only=False)
         found = invitation.filter(token=token).first()
@@ -212,9 +223,7 @@ class MyDefaultInstitutionView(_OwnAccountView):
     def put(self, request: Request) -> Response:
         incoming = s.DefaultInstitutionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        requested = incoming.validated_data["institution"]
-        lookup = {"pk": int(requested)} if requested.isdigit() else {"slug": requested}
-        institution = Institution.objects.filter(**lookup).first()
+        institution = selectors.institution_by_reference(incoming.validated_data["institution"])
         if institution is None:
             raise NotFound("No such institution among yours.")
         membership = services.membership_set_default(user=request.user, institution=institution)

@@ -1,5 +1,17 @@
-"""Pages of the accounts app: the institution switcher, people, units and settings."""
+"""Pages of the accounts app: the institution switcher, invitations, people, units, settings."""
 
-from accounts.views.switching import home, switch_institution
+from accounts.views.switching import (
+    default_institution_choose,
+    home,
+    invitation_answer,
+    my_invitations,
+    switch_institution,
+)
 
-__all__ = ["home", "switch_institution"]
+__all__ = [
+    "default_institution_choose",
+    "home",
+    "invitation_answer",
+    "my_invitations",
+    "switch_institution",
+]

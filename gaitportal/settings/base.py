@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gaitportal.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +132,17 @@ Q_CLUSTER = {
     "bulk": 10,
     "catch_up": False,
     "label": "Background tasks",
+    # Heavy work (pose estimation, embedding, fine-tuning) runs on its own queue, served by a
+    # second cluster started with Q_CLUSTER_NAME=gaitportal-heavy (deploy/run_local.sh), so a
+    # long video never holds up the light tasks (calibration, purges, sessions).
+    "ALT_CLUSTERS": {
+        "gaitportal-heavy": {
+            "workers": env.int("Q_HEAVY_WORKERS", default=1),
+            "timeout": env.int("Q_HEAVY_TIMEOUT", default=1800),
+            "retry": env.int("Q_HEAVY_RETRY", default=1900),
+            "max_attempts": 3,
+        }
+    },
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -140,6 +152,14 @@ else:
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gaitportal@localhost")
+
+# Same-origin scripts and styles only (gaitportal.security_headers); "" switches it off.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty: none,
 # the client address is REMOTE_ADDR (accounts.client_address).
@@ -204,6 +224,13 @@ GAIT_MODEL_PATH = env.path(
 MMPOSE_CONFIG = env("MMPOSE_CONFIG", default="")
 MMPOSE_CHECKPOINT = env("MMPOSE_CHECKPOINT", default="")
 MMPOSE_DEVICE = env("MMPOSE_DEVICE", default="cpu")
+GAIT_HEAVY_CLUSTER = "gaitportal-heavy"
+# torch intra-op threads per worker process (scale with Q_HEAVY_WORKERS, not inside them).
+GAIT_TORCH_THREADS = env.int("GAIT_TORCH_THREADS", default=1)
+# Uploads larger than this are refused at the door (400 naming the file).
+GAIT_UPLOAD_MAX_BYTES = env.int("GAIT_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+# Frames are shrunk to this longest side before pose estimation (keypoints stay in full size).
+GAIT_POSE_MAX_SIDE = env.int("GAIT_POSE_MAX_SIDE", default=640)
 
 LOGGING = {
     "version": 1,

@@ -265,3 +265,69 @@ def test_admin_site_cannot_add_existing_users_for_institution_admins(
     assert viewer.role == Role.INSTRUCTOR
     sent = client.get(reverse("admin:accounts_invitation_changelist"))
     assert sent.status_code == 200
+
+
+@pytest.mark.django_db
+def test_own_account_endpoints_render_in_the_browsable_api(
+    tenant_a, b_user, client_for, key_client_for
+) -> None:
+    _invite(client_for, tenant_a, b_user)
+    own = client_for(b_user)
+    assert own.get(reverse("my-invitations"), HTTP_ACCEPT="text/html").status_code == 200
+    token = own.get(reverse("my-invitations")).json()[0]["token"]
+    accept = reverse("my-invitation-accept", args=[token])
+    assert own.get(accept, HTTP_ACCEPT="text/html").status_code == 405
+    key = key_client_for(tenant_a.institution, Role.ADMIN)
+    assert key.get(reverse("my-invitations"), HTTP_ACCEPT="text/html").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_invitations_page_answers_only_for_the_invitee(tenant_a, b_user, client_for) -> None:
+    _invite(client_for, tenant_a, b_user)
+    with tenant_scope(ALL_TENANTS):
+        token = Invitation.objects.get(invitee=b_user).token
+    intruder = Client()
+    intruder.force_login(tenant_a.user(Role.ADMIN))
+    answer = reverse("invitation-answer", args=[token])
+    assert intruder.post(answer, {"answer": "accept"}).status_code == 404
+    invitee = Client()
+    invitee.force_login(b_user)
+    assert tenant_a.institution.name in invitee.get(reverse("my-invitations-page")).content.decode()
+    assert invitee.post(answer, {"answer": "accept"}).status_code == 302
+    assert tenant_a.institution.slug in _memberships(b_user)
+
+
+@pytest.mark.django_db
+def test_superuser_adds_an_existing_user_in_the_admin(tenant_a, tenant_b, b_user) -> None:
+    root = UserFactory(username="root-admin", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:accounts_membership_add"),
+        {"institution": tenant_a.institution.pk, "user": b_user.pk, "role": "viewer"},
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert _memberships(b_user) == {tenant_a.institution.slug, tenant_b.institution.slug}
+    assert default_membership(b_user).institution == tenant_b.institution
+
+
+@pytest.mark.django_db
+def test_the_migration_keeps_each_user_where_they_landed(tenant_a, tenant_b) -> None:
+    """Existing rows get is_default on the most recently used membership, unused ones last
+    (PostgreSQL sorts nulls first in a descending order: the original bug)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "accounts.migrations.0002_invitations_and_default_membership"
+    )
+    user = UserFactory()
+    used = MembershipFactory(institution=tenant_b.institution, user=user)
+    MembershipFactory(institution=tenant_a.institution, user=user)  # never used, newer
+    services.membership_mark_used(membership=used)
+    Membership.unscoped.filter(user__in=[user]).update(is_default=False)
+    Membership.unscoped.exclude(user=user).update(is_default=False)
+    with tenant_scope(ALL_TENANTS):  # the real registry's manager is scoped; history's is not
+        migration.mark_current_defaults(apps, None)
+    assert list(Membership.unscoped.filter(user=user, is_default=True)) == [used]

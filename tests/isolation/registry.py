@@ -25,16 +25,28 @@ from attendance.models import (
     Session,
     SessionSchedule,
 )
+from recognition.models import (
+    BiometricAccessLog,
+    GaitModelVersion,
+    GaitSample,
+    GaitTemplate,
+    Recognition,
+    RecognitionSettings,
+)
 from tests.factories import (
     AttendanceRecordFactory,
     AttendanceRuleFactory,
     AttendanceSettingsFactory,
     CameraFactory,
     ExcuseFactory,
+    GaitModelVersionFactory,
+    GaitSampleFactory,
+    GaitTemplateFactory,
     HolidayFactory,
     MembershipFactory,
     PersonFactory,
     PresenceEventFactory,
+    RecognitionFactory,
     RecordChangeFactory,
     SessionFactory,
     SessionScheduleFactory,
@@ -76,6 +88,15 @@ ROW_MAKERS: dict[type[Model], Callable] = {
         ),
     ),
     Excuse: lambda t: ExcuseFactory(institution=t.institution, person=t.people[0]),
+    # recognition
+    RecognitionSettings: lambda t: RecognitionSettings.unscoped.create(institution=t.institution),
+    GaitModelVersion: lambda t: GaitModelVersionFactory(institution=t.institution),
+    GaitSample: lambda t: GaitSampleFactory(institution=t.institution),
+    GaitTemplate: lambda t: GaitTemplateFactory(institution=t.institution, person=t.people[0]),
+    Recognition: lambda t: RecognitionFactory(institution=t.institution),
+    BiometricAccessLog: lambda t: BiometricAccessLog.unscoped.create(
+        institution=t.institution, actor_label="probe", action="view", what="enrolments"
+    ),
 }
 
 # API route basename -> (model, payload(tenant) for a create that must not land in the tenant
@@ -142,4 +163,9 @@ API_ROUTES: dict[str, tuple[type[Model], Callable | None]] = {
             "reason": "Ill",
         },
     ),
+    # recognition (uploads are multipart: tests/recognition/portal/test_api.py)
+    "recognition-sample": (GaitSample, None),
+    "recognition-recognition": (Recognition, None),
+    "recognition-model-version": (GaitModelVersion, None),
+    "recognition-access-log": (BiometricAccessLog, None),
 }

@@ -1,0 +1,62 @@
+"""Recognition writes: uploads, processing, review, calibration, adaptation, privacy.
+
+Keyword-only typed functions; callers (API, admin, tasks) hold no rules of their own.
+"""
+
+from recognition.services.adaptation import gallery_reembed, institution_model_adapt
+from recognition.services.enrolment import EnrolmentQuality, enrolment_quality
+from recognition.services.matching import Gallery, gallery_for, match_probe
+from recognition.services.privacy import (
+    access_log_record,
+    person_biometrics_erase,
+    raw_videos_purge,
+)
+from recognition.services.processing import (
+    TransientProcessingError,
+    recognition_event_record,
+    retry_delay_seconds,
+    sample_process,
+)
+from recognition.services.review import recognition_review
+from recognition.services.samples import (
+    SampleCreated,
+    sample_create,
+    sample_delete,
+    sample_enqueue,
+    sample_retry,
+)
+from recognition.services.versions import (
+    calibration_recompute,
+    model_version_activate,
+    model_version_active,
+    recognition_settings_get,
+    recognition_settings_update,
+)
+
+__all__ = [
+    "EnrolmentQuality",
+    "Gallery",
+    "SampleCreated",
+    "TransientProcessingError",
+    "access_log_record",
+    "calibration_recompute",
+    "enrolment_quality",
+    "gallery_for",
+    "gallery_reembed",
+    "institution_model_adapt",
+    "match_probe",
+    "model_version_activate",
+    "model_version_active",
+    "person_biometrics_erase",
+    "raw_videos_purge",
+    "recognition_event_record",
+    "recognition_review",
+    "recognition_settings_get",
+    "recognition_settings_update",
+    "retry_delay_seconds",
+    "sample_create",
+    "sample_delete",
+    "sample_enqueue",
+    "sample_process",
+    "sample_retry",
+]
