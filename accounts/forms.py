@@ -108,10 +108,22 @@ class UnitForm(forms.Form):
 class InstitutionSettingsForm(forms.Form):
     name = forms.CharField(max_length=200, label="Name")
     time_zone = forms.CharField(max_length=64, label="Time zone (e.g. Europe/London)")
-    match_threshold = forms.FloatField(min_value=-1, max_value=1, label="Match threshold")
-    review_threshold = forms.FloatField(min_value=-1, max_value=1, label="Review threshold")
     raw_video_retention_days = forms.IntegerField(
         min_value=0, max_value=3650, label="Keep raw videos for (days)"
+    )
+
+
+class RecognitionSettingsForm(forms.Form):
+    """The institution's recognition rules; thresholds follow from them by calibration."""
+
+    require_consent = forms.BooleanField(
+        required=False, label="Enrol a person only once their consent is recorded"
+    )
+    target_far = forms.FloatField(
+        min_value=0.0001, max_value=0.2, label="Accepted false-accept rate (0.01 = 1 %)"
+    )
+    review_far = forms.FloatField(
+        min_value=0.0001, max_value=0.5, label="False-accept rate at the bottom of the review band"
     )
 
 

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("attendance/", include("attendance.urls")),
     path("reports/", include(report_urlpatterns)),
+    path("recognition/", include("recognition.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/today/", dashboard_today, name="dashboard-today"),
     path("", include("accounts.urls")),

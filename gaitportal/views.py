@@ -19,9 +19,12 @@ from accounts.page_access import page_actor
 from attendance import charts, reports
 from attendance import selectors as attendance_selectors
 from attendance.models import Status
+from recognition import selectors as recognition_selectors
+from recognition.models import Decision, GaitSample
 
 RECENT_DAYS = 7
 RATE_DAYS = 30
+RECENT_RECOGNITIONS = 6
 
 
 def _today_sessions(actor):
@@ -66,10 +69,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             chronic_threshold=reports.DEFAULT_CHRONIC_THRESHOLD,
             period_from=first,
+            **_recognition_summary(actor),
         )
         with timezone.override(tz):
             return render(request, "accounts/dashboard.html", context)
     return render(request, "accounts/dashboard.html", context)
+
+
+def _recognition_summary(actor) -> dict:
+    """Latest recognitions, how many wait for review, samples still in the worker's hands."""
+    recognitions = recognition_selectors.recognition_list(actor=actor)
+    samples = recognition_selectors.sample_list(actor=actor)
+    return {
+        "recent_recognitions": list(
+            recognitions.order_by("-occurred_at", "-pk")[:RECENT_RECOGNITIONS]
+        ),
+        "review_waiting": recognitions.filter(decision=Decision.NEEDS_REVIEW).count(),
+        "samples_pending": samples.filter(
+            status__in=[GaitSample.Status.QUEUED, GaitSample.Status.PROCESSING]
+        ).count(),
+    }
 
 
 @login_required

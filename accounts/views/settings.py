@@ -10,20 +10,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import selectors, services
-from accounts.forms import APIKeyForm, InstitutionSettingsForm, MemberForm, MemberRoleForm
+from accounts.forms import (
+    APIKeyForm,
+    InstitutionSettingsForm,
+    MemberForm,
+    MemberRoleForm,
+    RecognitionSettingsForm,
+)
 from accounts.models import APIKey
 from accounts.page_access import page_actor
 from accounts.roles import Capability
 from accounts.views.people import _field_errors
 from attendance import selectors as attendance_selectors
+from recognition import services as recognition_services
 
-INSTITUTION_FIELDS = (
-    "name",
-    "time_zone",
-    "match_threshold",
-    "review_threshold",
-    "raw_video_retention_days",
-)
+INSTITUTION_FIELDS = ("name", "time_zone", "raw_video_retention_days")
+RECOGNITION_FIELDS = ("require_consent", "target_far", "review_far")
 
 
 def _errors(error: ValidationError) -> str:
@@ -41,6 +43,11 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         request.POST if action == "institution" else None,
         initial={name: getattr(institution, name) for name in INSTITUTION_FIELDS},
     )
+    site = recognition_services.recognition_settings_get(institution=institution)
+    recognition_form = RecognitionSettingsForm(
+        request.POST if action == "recognition" else None,
+        initial={name: getattr(site, name) for name in RECOGNITION_FIELDS},
+    )
     member_form = MemberForm(request.POST if action == "member-add" else None)
     key_form = APIKeyForm(request.POST if action == "key-create" else None)
     new_key = None
@@ -52,6 +59,25 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Settings saved.")
             return redirect("institution-settings")
+    elif action == "recognition" and recognition_form.is_valid():
+        try:
+            recognition_services.recognition_settings_update(
+                institution=institution, **recognition_form.cleaned_data
+            )
+        except ValidationError as error:
+            _field_errors(recognition_form, error)
+        else:
+            messages.success(request, "Recognition settings saved; recompute the calibration.")
+            return redirect("institution-settings")
+    elif action == "calibrate":
+        version = recognition_services.model_version_active(institution=institution)
+        version = recognition_services.calibration_recompute(version=version)
+        messages.success(
+            request,
+            f"Calibrated on {version.calibration_people} people: accept at "
+            f"{version.threshold:.2f}, review from {version.review_threshold:.2f}.",
+        )
+        return redirect("institution-settings")
     elif action == "member-add" and member_form.is_valid():
         return _member_add(request, actor, member_form)
     elif action == "member-role":
@@ -83,6 +109,8 @@ def institution_settings(request: HttpRequest) -> HttpResponse:
         "accounts/settings.html",
         {
             "settings_form": settings_form,
+            "recognition_form": recognition_form,
+            "version": recognition_services.model_version_active(institution=institution),
             "member_form": member_form,
             "key_form": key_form,
             "new_key": new_key,
