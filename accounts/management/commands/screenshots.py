@@ -23,6 +23,7 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Institution, Person
 from accounts.tenancy import tenant_scope
 from attendance.models import Session
+from recognition.models import Decision, GaitSample, Recognition
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 MAX_HEIGHT = 1600
@@ -51,6 +52,15 @@ def _pages(slug: str) -> dict[str, str]:
             or Session.objects.order_by("-starts_at").first()
         )
         person = Person.objects.filter(attendance_records__session=session).first()
+        identified = (
+            GaitSample.objects.filter(
+                purpose="identify", status="done", recognitions__decision=Decision.ACCEPTED
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        enrolled = Person.objects.filter(gait_templates__isnull=False).first()
+        flagged = Recognition.objects.filter(decision=Decision.NEEDS_REVIEW).exists()
         own = (
             Session.objects.filter(
                 unit__instructors__username=PHONE_USER, starts_at__lte=timezone.now()
@@ -70,6 +80,12 @@ def _pages(slug: str) -> dict[str, str]:
         "reports": "/reports/",
         "person-history": f"/reports/people/{person.pk}/",
         "settings": "/settings/",
+        "upload": "/recognition/upload/",
+        "samples": "/recognition/samples/",
+        "recognitions": "/recognition/recognitions/",
+        **({"sample": f"/recognition/samples/{identified.pk}/"} if identified else {}),
+        **({"review": "/recognition/review/"} if flagged else {}),
+        **({"enrolment": f"/recognition/people/{enrolled.pk}/"} if enrolled else {}),
         "phone-roster": f"/attendance/sessions/{own.pk}/",
     }
 
@@ -117,6 +133,13 @@ class Command(BaseCommand):
     def _shot(self, page, base: str, path: str, file: Path) -> None:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
+        if page.locator(".skeleton-viewer").count():
+            # a few frames into the walk, so the picture shows a stride
+            page.wait_for_selector('.skeleton-viewer[data-ready="true"]')
+            page.eval_on_selector(
+                ".skeleton-viewer input[type=range]",
+                "el => { el.value = 12; el.dispatchEvent(new Event('input')); }",
+            )
         # the whole page, cut at MAX_HEIGHT (a report of a hundred rows says enough in its top)
         height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
         width = page.viewport_size["width"]
