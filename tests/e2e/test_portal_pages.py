@@ -126,6 +126,11 @@ def test_every_page_fits_a_phone(
         "/reports/",
         f"/reports/people/{person.pk}/",
         "/settings/",
+        "/recognition/upload/",
+        "/recognition/samples/",
+        "/recognition/recognitions/",
+        "/recognition/review/",
+        f"/recognition/people/{person.pk}/",
     ]
     for path in paths:
         page.goto(live_server.url + path)
