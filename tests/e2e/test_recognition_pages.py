@@ -118,6 +118,28 @@ def test_upload_a_walk_and_watch_it_to_the_attendance_record(live_server, page, 
     assert not violations, violations
 
 
+def test_upload_a_generated_video_and_watch_it_to_done(live_server, page, enrolled, tmp_path):
+    """A rendered stick-figure walk (.mp4) goes through the real pose backend in the worker."""
+    from recognition.gait.synthetic import generate_person, render_video, walk
+    from tests.recognition.portal.conftest import SEED_BASE
+
+    tenant, camera, _people, _session = enrolled
+    clip = render_video(
+        walk(generate_person(SEED_BASE + 1), "nm", 90, seed=11), tmp_path / "door.mp4"
+    )
+    sign_in(page, live_server, tenant.user(Role.REGISTRAR))
+    page.goto(f"{live_server.url}/recognition/upload/")
+    page.select_option("#upload-camera", str(camera.pk))
+    page.set_input_files("#upload-files", str(clip))
+    item = page.locator(".upload-item").first
+    item.locator(
+        ".sample-progress[data-status=done], .sample-progress[data-status=failed]"
+    ).wait_for(timeout=180_000)
+    text = item.inner_text()
+    assert "Done" in text, text
+    assert "Walker 1" in text or "Nobody walking" in text
+
+
 def test_review_a_flagged_recognition_with_one_keystroke(live_server, page, enrolled):
     tenant, camera, _people, _session = enrolled
     inst = tenant.institution
