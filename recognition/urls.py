@@ -8,6 +8,7 @@ urlpatterns = [
     path("samples/<int:pk>/", samples.sample_detail, name="recognition-sample"),
     path("samples/<int:pk>/status/", samples.sample_status, name="recognition-sample-status"),
     path("samples/<int:pk>/pose.json", samples.sample_pose, name="recognition-sample-pose"),
+    path("samples/<int:pk>/frame.png", samples.sample_frame, name="recognition-sample-frame"),
     path("samples/<int:pk>/retry/", samples.sample_retry, name="recognition-sample-retry"),
     path("review/", review.review_queue, name="recognition-review"),
     path("review/<int:pk>/", review.review_submit, name="recognition-review-submit"),

@@ -19,6 +19,7 @@ from accounts.roles import Capability
 from attendance import selectors as attendance_selectors
 from recognition import selectors, services
 from recognition.forms import UploadForm
+from recognition.gait.errors import GaitInputError
 from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.skeleton import EDGES
 from recognition.models import GaitSample, Recognition
@@ -268,3 +269,75 @@ def recent_recognitions(actor, *, days: int = 7, limit: int = 8) -> list[Recogni
         .filter(occurred_at__gte=since)
         .order_by("-occurred_at", "-pk")[:limit]
     )
+
+
+MAX_FRAME_SEEK = 900  # frames decoded at most to reach the thumbnail's frame
+THUMBNAIL_SIDE = 480
+
+
+@login_required
+def sample_frame(request: HttpRequest, pk: int) -> HttpResponse:
+    """A frame from the middle of the first walker's track with the keypoints drawn (PNG).
+
+    Only while the raw video is kept (retention); decodes at most MAX_FRAME_SEEK frames, runs
+    no model: the keypoints are the ones the worker stored. Access-logged like the pose data.
+    """
+    import cv2
+
+    from recognition.gait.video import VideoReader, scaled_size
+
+    actor, sample = _sample_for(request, pk)
+    if sample.kind != GaitSample.Kind.VIDEO or not sample.file or not sample.keypoints:
+        return HttpResponse(
+            "No frame: the raw video is not kept or not processed yet.",
+            status=404,
+            content_type="text/plain",
+        )
+    tracks = read_keypoint_file(sample.keypoints.path)
+    if not tracks:
+        return HttpResponse("No walker in this clip.", status=404, content_type="text/plain")
+    indices = tracks[0].frame_indices
+    target = int(indices[len(indices) // 2])
+    if target > MAX_FRAME_SEEK:
+        target = int(indices[0])
+    frame = None
+    if target <= MAX_FRAME_SEEK:
+        try:
+            with VideoReader(sample.file.path) as reader:
+                width, height = reader.info.width, reader.info.height
+                size = scaled_size(width, height, THUMBNAIL_SIDE)
+                for index, image in enumerate(reader.frames(max_side=THUMBNAIL_SIDE)):
+                    if index >= target:
+                        frame = image
+                        break
+        except GaitInputError:
+            frame = None
+    if frame is None:
+        return HttpResponse(
+            "The frame could not be decoded.", status=404, content_type="text/plain"
+        )
+    scale = size[0] / width if width else 1.0
+    for number, track in enumerate(tracks):
+        rows = [i for i, f in enumerate(track.frame_indices) if int(f) == target]
+        if not rows:
+            continue
+        joints = track.keypoints[rows[0]]
+        colour = [(184, 79, 31), (30, 38, 179), (60, 110, 27)][number % 3]
+        for a, b in EDGES:
+            if joints[a][2] > 0.05 and joints[b][2] > 0.05:
+                pa = (int(joints[a][0] * scale), int(joints[a][1] * scale))
+                pb = (int(joints[b][0] * scale), int(joints[b][1] * scale))
+                cv2.line(frame, pa, pb, colour, 2, cv2.LINE_AA)
+        for x, y, c in joints:
+            if c > 0.05:
+                cv2.circle(frame, (int(x * scale), int(y * scale)), 3, colour, -1, cv2.LINE_AA)
+    services.access_log_record(
+        actor=actor,
+        institution=actor.institution,
+        what=f"frame of sample {sample.pk}",
+        person=sample.person,
+    )
+    _, png = cv2.imencode(".png", frame)
+    response = HttpResponse(png.tobytes(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -104,6 +104,9 @@ def test_sample_page_and_pose_data_are_access_logged(site) -> None:
     assert [5, 6] in pose["edges"]
     with tenant_scope(tenant.institution):
         assert BiometricAccessLog.objects.filter(what__contains=f"sample {sample_id}").exists()
+    # a keypoint upload has no video to take a frame from
+    frame = client.get(reverse("recognition-sample-frame", args=[sample_id]))
+    assert frame.status_code == 404 and b"raw video" in frame.content
     # another institution's sample does not exist; the list has one query count
     assert client.get(reverse("recognition-sample", args=[10**8])).status_code == 404
     assert page_queries(client, reverse("recognition-samples")) > 0
