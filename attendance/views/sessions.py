@@ -101,7 +101,7 @@ def session_week(request: HttpRequest) -> HttpResponse:
         day = date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else day
         check_date(day)
     except ValueError:  # input_policy.InputError is a ValueError
-        messages.error(request, "date: use a date of the form YYYY-MM-DD; showing this week.")
+        messages.error(request, "date: use the form YYYY-MM-DD (2000-2100); showing this week.")
         day = timezone.localdate(timezone=tz)
     monday = day - timedelta(days=day.weekday())
     sessions = selectors.session_list_with_counts(actor=actor).filter(
