@@ -24,6 +24,7 @@ from gaitportal.api.parsers import JSONParser
 from recognition import selectors, services
 from recognition.api import serializers as s
 from recognition.api.filtersets import RecognitionFilter, SampleFilter
+from recognition.api.uploads import HashingUploadHandler
 from recognition.models import BiometricAccessLog, GaitModelVersion, GaitSample, Recognition
 
 
@@ -54,6 +55,11 @@ class SampleViewSet(
         if purpose == GaitSample.Purpose.ENROL:
             return Capability.MANAGE_PEOPLE
         return Capability.TAKE_ATTENDANCE
+
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":
+            request.upload_handlers = [HashingUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_queryset(self):
         return (
