@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from tests.recognition.portal.test_worker import (
     ROOT,
     SCRIPT,
@@ -31,6 +33,7 @@ def _script(env, *args) -> str:
     ).stdout
 
 
+@pytest.mark.slow
 def test_enrol_identify_count_and_review_through_a_real_worker(worker_env, tmp_path) -> None:  # noqa: F811
     env, db = worker_env
     out = _script(env, "setup_e2e", str(tmp_path))

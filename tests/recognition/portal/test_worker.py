@@ -87,6 +87,7 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_killed_worker_completes_the_sample_exactly_once(worker_env, tmp_path) -> None:
     env, db = worker_env
     enrol = render_video(tmp_path / "enrol.avi", _walker(0), n_frames=120, size=(640, 480))
