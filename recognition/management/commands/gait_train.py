@@ -100,6 +100,16 @@ class Command(BaseCommand):
             "for users who hold the rights to them: fine-tuned on with --fine-tune, else mixed "
             "into training as extra people",
         )
+        parser.add_argument(
+            "--real-walks-3d",
+            default=None,
+            metavar="NPZ",
+            help="real 3D walks (a real-walks walks.npz or its folder) seen through virtual door "
+            "cameras (--real-views), for users who hold the rights to them; by default only the "
+            "fitting half of their people (--real-subjects)",
+        )
+        parser.add_argument("--real-views", default="90,45,0", help="camera views, degrees")
+        parser.add_argument("--real-subjects", choices=("fit", "all"), default="fit")
         parser.add_argument("--pattern", default=DEFAULT_PATTERN)
         parser.add_argument("--epochs", type=int, default=10)
         parser.add_argument("--no-progress", action="store_true")
@@ -149,8 +159,9 @@ class Command(BaseCommand):
         ):
             if opts[key] is not None:
                 flags[key] = opts[key]
-        if opts["real_keypoints"]:
-            flags["real"] = {"keypoints": opts["real_keypoints"], "pattern": opts["pattern"]}
+        real = _real_table(opts)
+        if real:
+            flags["real"] = real
         device = _device(opts["device"] or run.get("device") or "cpu")
         workers = opts["workers"]
         if workers is None:
@@ -210,12 +221,15 @@ class Command(BaseCommand):
 
     def _fine_tune(self, opts) -> Path:
         from recognition.gait.training import fine_tune
-        from recognition.gait.training.real import labelled_tracks
+        from recognition.gait.training.real import real_tracks
 
-        if not opts["real_keypoints"]:
-            raise CommandError("--fine-tune needs --real-keypoints DIR (or --data DIR)")
+        real = _real_table(opts)
+        if not real:
+            raise CommandError(
+                "--fine-tune needs --real-keypoints DIR (or --data DIR) or --real-walks-3d NPZ"
+            )
         try:
-            by_label, skipped = labelled_tracks(opts["real_keypoints"], opts["pattern"])
+            by_label, skipped = real_tracks(real)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         for item in skipped:
@@ -229,6 +243,20 @@ class Command(BaseCommand):
             threads=opts["threads"] or 2,
             progress=not opts["no_progress"],
         )
+
+
+def _real_table(opts) -> dict:
+    """The [real] table the flags describe (empty: none)."""
+    real: dict = {}
+    if opts["real_keypoints"]:
+        real.update(keypoints=opts["real_keypoints"], pattern=opts["pattern"])
+    if opts["real_walks_3d"]:
+        try:
+            views = [float(v) for v in opts["real_views"].split(",") if v.strip()]
+        except ValueError as exc:
+            raise CommandError(f"--real-views is not a list of degrees: {exc}") from exc
+        real.update(walks3d=opts["real_walks_3d"], views=views, subjects=opts["real_subjects"])
+    return real
 
 
 def _read_config(value: str) -> tuple[dict, dict, dict | None]:

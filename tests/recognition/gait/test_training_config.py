@@ -148,3 +148,33 @@ def test_training_and_fine_tuning_on_real_keypoints(tmp_path, real_folder):
             "gait_train", fine_tune=str(out), real_keypoints=str(real_folder), pattern="nm",
             out=str(tuned), no_progress=True, stdout=StringIO(),
         )  # fmt: skip
+
+
+def test_training_on_3d_walks_through_virtual_cameras(tmp_path):
+    """3D walks (shaped like real-walks' walks.npz; synthetic here) are projected per view; by
+    default only the fitting half of their people is used."""
+    from .test_realwalks import _to_real_frame, _walk_3d, _write_set
+
+    walks = []
+    for s in range(4):
+        for t in range(2):
+            trial = f"src_p{s:02d}_t{t}"
+            walks.append(
+                (f"src_p{s:02d}", trial, trial, "normal", _to_real_frame(_walk_3d(s * 10 + t)))
+            )
+    _write_set(tmp_path / "walks.npz", walks)
+    out = tmp_path / "w3.pt"
+    call_command(
+        "gait_train", config=str(tiny_toml(tmp_path / "w3.toml")), out=str(out),
+        real_walks_3d=str(tmp_path / "walks.npz"), real_views="90,45", no_progress=True,
+        stdout=StringIO(),
+    )  # fmt: skip
+    training = load_checkpoint(out)["training"]
+    assert training["config"]["real"]["subjects"] == "fit"
+    assert training["stages"][-1]["real"] == {"people": 2, "walks": 8, "skipped": 0}
+    tuned = tmp_path / "ft3.pt"
+    call_command(
+        "gait_train", fine_tune=str(out), real_walks_3d=str(tmp_path), real_subjects="all",
+        real_views="90", out=str(tuned), epochs=1, threads=1, no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    assert load_checkpoint(tuned)["metrics"]["fine_tune_people"] == 4
