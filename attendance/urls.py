@@ -9,9 +9,7 @@ urlpatterns = [
     path("sessions/<int:pk>/counts/", sessions.session_counts, name="attendance-session-counts"),
     path("sessions/<int:pk>/mark/", sessions.session_mark, name="attendance-session-mark"),
     path("sessions/<int:pk>/clear/", sessions.session_clear, name="attendance-session-clear"),
-    path(
-        "sessions/<int:pk>/finalise/", sessions.session_finalise, name="attendance-page-finalise"
-    ),
+    path("sessions/<int:pk>/finalise/", sessions.session_finalise, name="attendance-session-close"),
     path("sessions/<int:pk>/excuse/", sessions.excuse_add, name="attendance-session-excuse"),
     path(
         "sessions/<int:pk>/presence/", sessions.presence_record, name="attendance-session-presence"

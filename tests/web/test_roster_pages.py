@@ -193,7 +193,7 @@ def test_instructor_records_a_person_seen_at_the_door(tenant_a, running_session)
 
 def test_closing_a_running_session_early_needs_a_reason(tenant_a, running_session) -> None:
     client = signed_in(tenant_a.user(Role.REGISTRAR))
-    url = reverse("attendance-page-finalise", args=[running_session.pk])
+    url = reverse("attendance-session-close", args=[running_session.pk])
     refused = client.post(url, {"close_early_reason": ""}, follow=True)
     assert "close_early_reason" in refused.content.decode()
     running_session.refresh_from_db()
