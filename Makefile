@@ -48,47 +48,12 @@ mmpose: install
 	$(BIN)/python -m pip install --quiet --no-deps --find-links $(MMCV_WHEEL_DIR) \
 		-r requirements/mmpose.txt
 
-# The shipped default gait model (docs/MODEL_CARD.md) is an ensemble of two networks of one
-# architecture, each trained by the same recipe on synthetic walkers, seed 1: 1,800 steps of the
-# default recipe; the same run extended to 5,400 steps (a warm restart of the cosine schedule);
-# then extended again, planned as 10,500 steps but cut to 9,000 at step 6,900 (the session's
-# time box), which is what the next two lines replay exactly; then extended to 13,000 steps; then
-# to 18,000 and 21,000 steps with half of every batch drawn as look-alike groups (hard
-# negatives), compiled (about 6.5 hours on 2 cores); then on one GPU with batches of 96 and 128
-# people (they need a CUDA build of torch; the pinned CPU wheel runs them with GAIT_DEVICE=cpu,
-# far slower; workers draw batches in parallel). Member A trained without the leg-swap repair
-# (it did not exist yet), which its first line's config replays, and went on to 31,000 steps;
-# its last line re-issues it with the repair on at inference (same weights, threshold
-# re-chosen). Member B trained with the repair from the first step and stops at 28,000 steps.
-# The last line joins them and chooses the ensemble's threshold.
+# The shipped default gait model, trained from scratch by one config (docs/MODEL_CARD.md):
+# synthetic walkers only, <= 6 h on 2 CPU cores; on a CUDA GPU when torch sees one.
 GAIT_MODEL_OUT ?= recognition/gait/models/default.pt
-GAIT_MEMBERS ?= var/gait-members
-GAIT_A = $(GAIT_MEMBERS)/member-a.pt
-GAIT_B = $(GAIT_MEMBERS)/member-b.pt
-GAIT_DEVICE ?= cuda
-GAIT_WORKERS ?= 14
-GAIT_GPU = --device $(GAIT_DEVICE) --workers $(GAIT_WORKERS)
-TRAIN = $(BIN)/python manage.py gait_train
-# $(1): the checkpoint to write; $(2): flags for the first line only
-define gait_member_to_28000
-	$(TRAIN) --out $(1) --seed 1 --steps 1800 $(2)
-	$(TRAIN) --resume $(1) --steps 5400 --out $(1)
-	$(TRAIN) --resume $(1) --steps 10500 --stop-after 1500 --out $(1)
-	$(TRAIN) --resume $(1) --steps 9000 --out $(1)
-	$(TRAIN) --resume $(1) --steps 13000 --out $(1)
-	$(TRAIN) --resume $(1) --steps 18000 --hard-fraction 0.5 --compile --out $(1)
-	$(TRAIN) --resume $(1) --steps 21000 --compile --out $(1)
-	$(TRAIN) --resume $(1) --steps 24500 --batch-people 96 --hard-fraction 0.5 $(GAIT_GPU) --out $(1)
-	$(TRAIN) --resume $(1) --steps 28000 --batch-people 128 $(GAIT_GPU) --out $(1)
-endef
+GAIT_CONFIG ?= recognition/gait/configs/default.toml
 gait-model: install
-	mkdir -p $(GAIT_MEMBERS)
-	$(call gait_member_to_28000,$(GAIT_A),--config '{"leg_swap_repair": false}')
-	$(TRAIN) --resume $(GAIT_A) --steps 31000 --hard-fraction 0.75 --hard-neighbours 7 $(GAIT_GPU) \
-		--out $(GAIT_A)
-	$(TRAIN) --resume $(GAIT_A) --steps 31000 --out $(GAIT_A)
-	$(call gait_member_to_28000,$(GAIT_B),)
-	$(TRAIN) --ensemble $(GAIT_A) $(GAIT_B) --out $(GAIT_MODEL_OUT)
+	$(BIN)/python manage.py gait_train --config $(GAIT_CONFIG) --out $(GAIT_MODEL_OUT)
 
 lint: install
 	$(BIN)/ruff check .

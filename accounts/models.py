@@ -15,6 +15,12 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.tenancy import TenantOwnedModel
+from gaitportal.input_policy import (
+    CONSENT_FUTURE_TOLERANCE,
+    check_datetime,
+    check_not_after,
+    problems,
+)
 
 
 class User(AbstractUser):
@@ -228,6 +234,19 @@ class Person(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.external_id})"
+
+    def clean(self) -> None:
+        if self.consent_recorded_at is None:
+            return
+        errors = problems(
+            consent_recorded_at=lambda: check_not_after(
+                check_datetime(self.consent_recorded_at),
+                now=timezone.now(),
+                tolerance=CONSENT_FUTURE_TOLERANCE,
+            )
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

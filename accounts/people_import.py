@@ -25,6 +25,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Institution, Person, Unit
 from accounts.services import person_create, person_update
+from gaitportal.input_policy import (
+    CONSENT_FUTURE_TOLERANCE,
+    InputError,
+    check_datetime,
+    check_not_after,
+)
 
 REQUIRED_COLUMNS = ("external_id", "first_name", "last_name")
 KNOWN_COLUMNS = (
@@ -94,14 +100,23 @@ def _parse_when(value: str, institution: Institution) -> datetime | None:
     text = value.strip()
     if not text:
         return None
-    moment = parse_datetime(text)
-    if moment is None:
-        day = parse_date(text)
-        if day is None:
-            raise ValidationError(f"expected an ISO date like 2026-09-01, got {value!r}")
-        moment = datetime.combine(day, time(0, 0))
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, institution.tzinfo)
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            if day is None:
+                raise ValidationError(f"expected an ISO date like 2026-09-01, got {value!r}")
+            moment = datetime.combine(day, time(0, 0))
+        # A date that does not exist (2026-02-30) parses as far as the calendar check.
+    except ValueError as error:
+        raise ValidationError(f"{value!r} is not a real date: {error}.") from error
+    try:
+        check_datetime(moment)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, institution.tzinfo)
+        check_not_after(moment, now=timezone.now(), tolerance=CONSENT_FUTURE_TOLERANCE)
+    except InputError as error:
+        raise ValidationError(str(error)) from error
     return moment
 
 

@@ -63,6 +63,8 @@ def membership_create(*, institution: Institution, user: User, role: str) -> Mem
     A user's first membership becomes their default institution; later ones never change it.
     """
     _validate_role(role)
+    # One membership of a user at a time: two first memberships must not both become default.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     if Membership.unscoped.filter(institution=institution, user=user).exists():
         raise ValidationError({"user": f"{user} is already a member of {institution}."})
     is_first = not Membership.unscoped.filter(user=user).exists()
@@ -74,6 +76,7 @@ def membership_create(*, institution: Institution, user: User, role: str) -> Mem
 @transaction.atomic
 def membership_set_default(*, user: User, institution: Institution) -> Membership:
     """The user's own choice of the institution they land in (only they call this)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
     membership = Membership.unscoped.filter(user=user, institution=institution).first()
     if membership is None:
         raise ValidationError({"institution": "You are not a member of this institution."})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import Institution, Membership, User
 from accounts.selectors import default_membership, memberships_for_user
+from gaitportal.input_policy import MAX_ID
 
 
 def resolve_user_membership(
@@ -20,8 +21,10 @@ def resolve_user_membership(
     memberships = memberships_for_user(user)
     if requested not in (None, ""):
         lookup = {"institution__slug": requested}
-        if str(requested).isdigit():
-            lookup = {"institution_id": int(requested)}
+        text = str(requested)
+        if text.isascii() and text.isdigit():
+            # An id; one beyond 64 bits names no institution (and would overflow the query).
+            lookup = {"institution_id": int(text) if int(text) <= MAX_ID else 0}
         membership = memberships.filter(**lookup).first()
         if membership is not None:
             return membership, membership.institution

@@ -25,12 +25,15 @@ from accounts.models import APIKey, Invitation, Person, Unit
 from accounts.people_import import people_import_csv
 from accounts.roles import Capability
 from accounts.sign_in_throttle import SignInThrottle
+from gaitportal.api.filters import IdFilter
+from gaitportal.api.parsers import JSONParser
 
 
 class ObtainTokenView(ObtainAuthToken):
     """POST username and password, get `{"token": "..."}`; send it as `Authorization: Token ...`."""
 
     permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
     throttle_classes: list = []  # the sign-in throttle below: per address and per account
 
     def post(self, request: Request, *args, **kwargs) -> Response:
@@ -185,6 +188,7 @@ class MyInvitationsView(_OwnAccountView):
     serializer_class = s.MyInvitationSerializer
     pagination_class = None
 
+    @extend_schema(responses=s.MyInvitationSerializer(many=True))
     def get(self, request: Request) -> Response:
         invitations = selectors.invitations_for_user(request.user)
         return Response(s.MyInvitationSerializer(invitations, many=True).data)
@@ -247,21 +251,20 @@ class UnitViewSet(TenantModelViewSet):
         )
 
     def perform_create(self, serializer: s.UnitSerializer) -> None:
-        serializer.instance = services.unit_create(
-            institution=self.actor.institution, **serializer.validated_data
-        )
+        unit = services.unit_create(institution=self.actor.institution, **serializer.validated_data)
+        # Read back through the list's queryset: the answer carries people_count like a GET.
+        serializer.instance = self.get_queryset().get(pk=unit.pk)
 
     def perform_update(self, serializer: s.UnitSerializer) -> None:
-        serializer.instance = services.unit_update(
-            unit=serializer.instance, **serializer.validated_data
-        )
+        unit = services.unit_update(unit=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=unit.pk)
 
     def perform_destroy(self, instance: Unit) -> None:
         services.unit_delete(unit=instance)
 
 
 class PersonFilter(filters.FilterSet):
-    unit = filters.NumberFilter(field_name="units__id")
+    unit = IdFilter(field_name="units__id")
     unit_code = filters.CharFilter(field_name="units__code")
 
     class Meta:

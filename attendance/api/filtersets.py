@@ -1,6 +1,6 @@
 """Query filters of the attendance API (django-filter).
 
-Related rows are filtered by id with NumberFilter, not ModelChoiceFilter: django-filter builds
+Related rows are filtered by id with IdFilter, not ModelChoiceFilter: django-filter builds
 a ModelChoiceFilter's queryset when the class is defined, outside any tenant scope, and the
 tenant manager fails closed there.
 """
@@ -20,6 +20,7 @@ from attendance.models import (
     SessionSchedule,
     Status,
 )
+from gaitportal.api.filters import DateFilter, IdFilter, IsoDateTimeFilter
 
 
 def _day_start(value):
@@ -31,8 +32,8 @@ class LocalDateRangeFilterSet(filters.FilterSet):
     """`date_from` / `date_to`: local dates, inclusive, on the field named by `date_field`."""
 
     date_field = "starts_at"
-    date_from = filters.DateFilter(method="filter_date_from", label="From (local date)")
-    date_to = filters.DateFilter(method="filter_date_to", label="To (local date, inclusive)")
+    date_from = DateFilter(method="filter_date_from", label="From (local date)")
+    date_to = DateFilter(method="filter_date_to", label="To (local date, inclusive)")
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(**{f"{self.date_field}__gte": _day_start(value)})
@@ -42,8 +43,8 @@ class LocalDateRangeFilterSet(filters.FilterSet):
 
 
 class ScheduleFilter(filters.FilterSet):
-    unit = filters.NumberFilter(field_name="unit_id")
-    rule = filters.NumberFilter(field_name="rule_id")
+    unit = IdFilter(field_name="unit_id")
+    rule = IdFilter(field_name="rule_id")
 
     class Meta:
         model = SessionSchedule
@@ -51,11 +52,11 @@ class ScheduleFilter(filters.FilterSet):
 
 
 class SessionFilter(LocalDateRangeFilterSet):
-    unit = filters.NumberFilter(field_name="unit_id")
-    schedule = filters.NumberFilter(field_name="schedule_id")
-    rule = filters.NumberFilter(field_name="rule_id")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    unit = IdFilter(field_name="unit_id")
+    schedule = IdFilter(field_name="schedule_id")
+    rule = IdFilter(field_name="rule_id")
+    starts_after = IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Session
@@ -64,10 +65,10 @@ class SessionFilter(LocalDateRangeFilterSet):
 
 class EventFilter(LocalDateRangeFilterSet):
     date_field = "occurred_at"
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    person = filters.NumberFilter(field_name="person_id")
-    camera = filters.NumberFilter(field_name="camera_id")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    person = IdFilter(field_name="person_id")
+    camera = IdFilter(field_name="camera_id")
     person_external_id = filters.CharFilter(field_name="person__external_id")
 
     class Meta:
@@ -77,9 +78,9 @@ class EventFilter(LocalDateRangeFilterSet):
 
 class RecordFilter(LocalDateRangeFilterSet):
     date_field = "session__starts_at"
-    session = filters.NumberFilter(field_name="session_id")
-    person = filters.NumberFilter(field_name="person_id")
-    unit = filters.NumberFilter(field_name="session__unit_id")
+    session = IdFilter(field_name="session_id")
+    person = IdFilter(field_name="person_id")
+    unit = IdFilter(field_name="session__unit_id")
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     flag = filters.CharFilter(method="filter_flag", label="Has this flag")
     overridden = filters.BooleanFilter(method="filter_overridden")
@@ -101,8 +102,8 @@ class RecordFilter(LocalDateRangeFilterSet):
 
 
 class ExcuseFilter(filters.FilterSet):
-    person = filters.NumberFilter(field_name="person_id")
-    active_on = filters.DateFilter(method="filter_active_on", label="Covers this local date")
+    person = IdFilter(field_name="person_id")
+    active_on = DateFilter(method="filter_active_on", label="Covers this local date")
 
     class Meta:
         model = Excuse

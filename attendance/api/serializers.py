@@ -24,6 +24,7 @@ from attendance.models import (
     Status,
     WalkingDirection,
 )
+from gaitportal.api.fields import DateField, DateTimeField
 
 
 class CameraSerializer(serializers.ModelSerializer):
@@ -113,8 +114,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 
 class GenerateSerializer(serializers.Serializer):
-    start = serializers.DateField(help_text="First local date (inclusive).")
-    end = serializers.DateField(help_text="Last local date (inclusive).")
+    start = DateField(help_text="First local date (inclusive).")
+    end = DateField(help_text="Last local date (inclusive).")
 
     def validate(self, data):
         if data["end"] < data["start"]:
@@ -194,6 +195,10 @@ class EventSerializer(serializers.ModelSerializer):
     """A stored presence event (events are never edited; a wrong one is deleted)."""
 
     person_external_id = serializers.CharField(source="person.external_id", read_only=True)
+    # Blank when the camera could not tell: the schema lists "" beside the enum.
+    walking_direction = serializers.ChoiceField(
+        choices=WalkingDirection.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = PresenceEvent
@@ -225,7 +230,7 @@ class EventInSerializer(serializers.Serializer):
     camera = serializers.IntegerField(required=False, allow_null=True)
     direction = serializers.ChoiceField(choices=Direction.choices, required=False)
     walking_direction = serializers.ChoiceField(choices=WalkingDirection.choices, required=False)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = DateTimeField()
     confidence = serializers.FloatField(required=False, min_value=0, max_value=1)
     idempotency_key = serializers.CharField(required=False, max_length=128)
     source = serializers.ChoiceField(choices=PresenceEvent.Source.choices, required=False)
@@ -268,9 +273,12 @@ class RecordSerializer(serializers.ModelSerializer):
     person_external_id = serializers.CharField(source="person.external_id", read_only=True)
     person_name = serializers.CharField(source="person.full_name", read_only=True)
     session_title = serializers.CharField(source="session.title", read_only=True)
-    session_starts_at = serializers.DateTimeField(source="session.starts_at", read_only=True)
+    session_starts_at = DateTimeField(source="session.starts_at", read_only=True)
     unit = serializers.IntegerField(source="session.unit_id", read_only=True)
     rule_name = serializers.SerializerMethodField()
+    override_status = serializers.ChoiceField(
+        choices=Status.choices, allow_blank=True, read_only=True, help_text="Blank: no override."
+    )
 
     class Meta:
         model = AttendanceRecord
@@ -320,6 +328,10 @@ class ClearOverrideSerializer(serializers.Serializer):
 
 
 class RecordChangeSerializer(serializers.ModelSerializer):
+    status_before = serializers.ChoiceField(
+        choices=Status.choices, allow_blank=True, read_only=True, help_text="Blank: a new record."
+    )
+
     class Meta:
         model = RecordChange
         fields = [

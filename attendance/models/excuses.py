@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import Institution, Person
 from accounts.tenancy import TenantOwnedModel
+from gaitportal.input_policy import MAX_PERIOD, check_datetime, check_period_length, problems
 
 
 class Excuse(TenantOwnedModel):
@@ -36,3 +38,19 @@ class Excuse(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.reason} (from {self.starts_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        if self.starts_at is None or self.ends_at is None:
+            return
+        errors = problems(
+            starts_at=lambda: check_datetime(self.starts_at),
+            ends_at=lambda: check_datetime(self.ends_at),
+        )
+        if not errors and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "An excuse ends after it starts."
+        if not errors:
+            errors = problems(
+                ends_at=lambda: check_period_length(self.starts_at, self.ends_at, limit=MAX_PERIOD)
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -12,6 +12,13 @@ from accounts.models import Institution, Unit
 from accounts.tenancy import TenantOwnedModel
 from attendance.models.cameras import Camera
 from attendance.models.rules import AttendanceRule
+from gaitportal.input_policy import (
+    MAX_PERIOD,
+    check_date,
+    check_datetime,
+    check_period_length,
+    problems,
+)
 
 MAX_SESSION_LENGTH = timedelta(hours=24)
 
@@ -74,6 +81,14 @@ class SessionSchedule(TenantOwnedModel):
     def is_overnight(self) -> bool:
         return self.end_time <= self.start_time
 
+    def clean(self) -> None:
+        errors = problems(
+            valid_from=lambda: self.valid_from and check_date(self.valid_from),
+            valid_until=lambda: self.valid_until and check_date(self.valid_until),
+        )
+        if errors:
+            raise ValidationError(errors)
+
 
 class Holiday(TenantOwnedModel):
     """Days without sessions: schedules generate nothing from starts_on to ends_on inclusive."""
@@ -91,6 +106,22 @@ class Holiday(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.starts_on} - {self.ends_on})"
+
+    def clean(self) -> None:
+        if self.starts_on is None or self.ends_on is None:
+            return
+        errors = problems(
+            starts_on=lambda: check_date(self.starts_on),
+            ends_on=lambda: check_date(self.ends_on),
+        )
+        if not errors and self.ends_on < self.starts_on:
+            errors["ends_on"] = "A holiday ends on or after its first day."
+        if not errors:
+            errors = problems(
+                ends_on=lambda: check_period_length(self.starts_on, self.ends_on, limit=MAX_PERIOD)
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Session(TenantOwnedModel):
@@ -171,6 +202,12 @@ class Session(TenantOwnedModel):
         return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"
 
     def clean(self) -> None:
+        errors = problems(
+            starts_at=lambda: self.starts_at and check_datetime(self.starts_at),
+            ends_at=lambda: self.ends_at and check_datetime(self.ends_at),
+        )
+        if errors:
+            raise ValidationError(errors)
         if self.starts_at and self.ends_at:
             if self.ends_at <= self.starts_at:
                 raise ValidationError({"ends_at": "A session ends after it starts."})

@@ -40,6 +40,7 @@ from attendance.models import (
 from attendance.services.records import actor_label, records_refresh, sessions_lock
 from attendance.services.rules import rules_for_sessions
 from attendance.services.sql_bulk import bulk_insert_rows
+from gaitportal.input_policy import MAX_ID, NUL, InputError, check_datetime
 
 MAX_BULK_ROWS = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -207,7 +208,9 @@ class _RowChecker:
         elif row.get("person_external_id") not in (None, ""):
             external_id = str(row["person_external_id"]).strip()
             person_id = self.by_external_id.get(external_id)
-            if person_id is None:
+            if NUL in external_id:
+                error("person_external_id", "NUL characters (\\x00) are not allowed.")
+            elif person_id is None:
                 error("person_external_id", f"No person {external_id!r} in this institution.")
         else:
             error("person", "Give person (id) or person_external_id.")
@@ -239,6 +242,9 @@ class _RowChecker:
                 value = ""
             if not isinstance(value, str):
                 error(name, "Expected text.")
+                value = ""
+            elif NUL in value:
+                error(name, "NUL characters (\\x00) are not allowed.")
                 value = ""
             texts[name] = value
 
@@ -318,11 +324,12 @@ def _draft_build(
 
 
 def _is_int(value: Any) -> bool:
+    """An id: a whole number (or its ASCII digits) that fits a database id."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return True
-    return isinstance(value, str) and value.strip().isdigit()
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    return isinstance(value, int) and 1 <= value <= MAX_ID
 
 
 def _choice(row: Mapping, name: str, allowed: Iterable[str], error) -> str:
@@ -352,6 +359,11 @@ def _parse_time(value: Any, institution: Institution, error) -> datetime | None:
             return None
     else:
         error("occurred_at", "Expected an ISO 8601 date-time string.")
+        return None
+    try:
+        check_datetime(moment)
+    except InputError as problem:
+        error("occurred_at", str(problem))
         return None
     if timezone.is_naive(moment):
         # Without an offset, a time is the institution's local time.

@@ -36,9 +36,11 @@ INSTALLED_APPS = [
     "accounts",
     "recognition",
     "attendance",
+    "gaitportal.apps.GaitPortalConfig",
 ]
 
 MIDDLEWARE = [
+    "gaitportal.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gaitportal.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -175,6 +177,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.HasInstitutionRole"],
+    "DEFAULT_PARSER_CLASSES": [
+        "gaitportal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "gaitportal.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -207,6 +214,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gaitportal.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AttendanceStatusEnum": "attendance.models.records.Status",
         "WalkingDirectionEnum": "attendance.models.cameras.WalkingDirection",

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from accounts.api.fields import TenantPrimaryKeyRelatedField
 from accounts.models import Person
 from attendance.models import Camera
+from gaitportal.api import fields
 from recognition.models import (
     BiometricAccessLog,
     Decision,
@@ -40,7 +41,7 @@ class SampleInSerializer(serializers.Serializer):
         Person, required=False, allow_null=True, help_text="Who walks (enrolment only)."
     )
     camera = IdField(Camera, required=False, allow_null=True)
-    captured_at = serializers.DateTimeField(
+    captured_at = fields.DateTimeField(
         required=False, help_text="When the clip was recorded (default: the upload time)."
     )
 

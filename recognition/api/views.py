@@ -11,7 +11,7 @@ from django_q.tasks import async_task
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,9 +20,11 @@ from accounts import selectors as account_selectors
 from accounts.api.views_base import TenantAPIMixin
 from accounts.roles import Capability
 from attendance.api.base import AttendanceAPIMixin
+from gaitportal.api.parsers import JSONParser
 from recognition import selectors, services
 from recognition.api import serializers as s
 from recognition.api.filtersets import RecognitionFilter, SampleFilter
+from recognition.api.uploads import HashingUploadHandler
 from recognition.models import BiometricAccessLog, GaitModelVersion, GaitSample, Recognition
 
 
@@ -53,6 +55,11 @@ class SampleViewSet(
         if purpose == GaitSample.Purpose.ENROL:
             return Capability.MANAGE_PEOPLE
         return Capability.TAKE_ATTENDANCE
+
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":
+            request.upload_handlers = [HashingUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
 
     def get_queryset(self):
         return (

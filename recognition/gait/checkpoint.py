@@ -184,11 +184,14 @@ def ensemble_checkpoint(
 
 
 def strip_training_state(ckpt: dict) -> dict:
-    """A copy without optimizer/RNG state (keeps the training config for the record)."""
+    """A copy without optimizer/RNG state (keeps the training config and the config file it
+    came from, for the record)."""
     out = dict(ckpt)
     training = ckpt.get("training")
     if training:
         out["training"] = {"config": training.get("config"), "step": training.get("step")}
+        if training.get("config_source"):
+            out["training"]["config_source"] = training["config_source"]
     return out
 
 
@@ -224,6 +227,7 @@ def checkpoint_summary(ckpt: dict) -> dict:
         "members": ckpt.get("members"),
         "training_config": training.get("config"),
         "training_steps": training.get("step"),
+        "training_config_file": (training.get("config_source") or {}).get("path"),
     }
 
 

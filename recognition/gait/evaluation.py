@@ -272,38 +272,58 @@ def evaluate_embeddings(
 
 
 def load_tracks_default(path: Path):
-    """The engine's loader (``extraction.load_tracks``); before that half of the engine is
-    merged, only this package's own NPZ files can be read."""
-    try:
-        from recognition.gait.extraction import load_tracks
-    except ImportError:
-        if Path(path).suffix.lower() != ".npz":
-            raise
-        from recognition.gait.synthetic.dataset import load_npz
+    """The engine's loader (``extraction.load_tracks``)."""
+    from recognition.gait.extraction import load_tracks
 
-        return [load_npz(path)]
     return load_tracks(path)
 
 
 def main_walker(tracks):
-    """The one track to score from a loader's result: the contract's ``tracking.main_walker``
-    when several people were found (the longest track before that half is merged)."""
-    if not isinstance(tracks, (list, tuple)):
-        return tracks
-    if not tracks:
-        raise ValueError("no person found")
-    if len(tracks) == 1:
-        return tracks[0]
-    try:
-        from recognition.gait.tracking import main_walker
-    except ImportError:
-        return max(tracks, key=len)
-    return main_walker(tracks)
+    """The one track to score from a loader's result (``pipeline.walker_of``)."""
+    from recognition.gait.pipeline import walker_of
+
+    return walker_of(tracks)
 
 
 def load_walker(path: str | Path, loader: Callable | None = None):
-    """Load a video or keypoint file and return its main walker's PoseTrack."""
-    return main_walker((loader or load_tracks_default)(Path(path)))
+    """Load a video or keypoint file and return its main walker's PoseTrack
+    (``pipeline.load_walker``: one road for the portal, the commands and the benchmarks)."""
+    from recognition.gait.pipeline import load_walker as pipeline_load_walker
+
+    return pipeline_load_walker(path, loader)
+
+
+def labelled_walks(
+    directory: str | Path,
+    pattern: str | re.Pattern,
+    conditions: Iterable[str],
+    loader: Callable | None = None,
+    *,
+    progress: bool = False,
+) -> tuple[list[tuple[Path, str, str, object]], list[dict]]:
+    """The main walker of every file under ``directory`` whose name matches ``pattern`` (named
+    groups ``subject`` and ``condition``) with a condition in ``conditions``:
+    ([(path, subject, condition, PoseTrack)], [{"file", "error"} for files not read])."""
+    regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+    conditions = set(conditions)
+    files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
+    iterator = files
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="reading", unit="file")
+    walks, skipped = [], []
+    for path in iterator:
+        m = regex.search(path.name)
+        if m is None or m.group("condition") not in conditions:
+            continue
+        try:
+            track = load_walker(path, loader)
+        except (ValueError, OSError) as exc:  # GaitInputError is a ValueError
+            skipped.append({"file": str(path), "error": str(exc)})
+            continue
+        walks.append((path, m.group("subject"), m.group("condition"), track))
+    return walks, skipped
 
 
 def evaluate_folder(
@@ -338,27 +358,17 @@ def evaluate_folder(
     probe_conditions = set(probe_conditions)
     if threshold is None:
         threshold = getattr(embedder, "threshold", None)
-    files = sorted(p for p in Path(directory).rglob("*") if p.is_file())
-    items, skipped = [], []
-    iterator = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="embedding", unit="file")
-    for path in iterator:
-        m = regex.search(path.name)
-        if m is None:
-            continue
-        cond = m.group("condition")
-        if cond not in gallery_conditions and cond not in probe_conditions:
-            continue
+    walks, skipped = labelled_walks(
+        directory, regex, gallery_conditions | probe_conditions, loader, progress=progress
+    )
+    items = []
+    for path, subject, cond, track in walks:
         try:
-            track = load_walker(path, loader)
             emb = embedder.embed_track(track)
-        except (ValueError, OSError) as exc:  # GaitInputError is a ValueError
+        except ValueError as exc:  # too short to embed, and other GaitInputErrors
             skipped.append({"file": str(path), "error": str(exc)})
             continue
-        items.append((path, m.group("subject"), cond, emb))
+        items.append((path, subject, cond, emb))
     gal = [i for i, it in enumerate(items) if it[2] in gallery_conditions]
     prb = [i for i, it in enumerate(items) if it[2] in probe_conditions]
     if not gal or not prb:

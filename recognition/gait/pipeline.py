@@ -22,8 +22,11 @@ from recognition.gait.errors import NoPersonFoundError
 from recognition.gait.extraction import load_tracks
 from recognition.gait.pose import PoseBackend
 from recognition.gait.preprocess import walking_direction
-from recognition.gait.tracking import track_quality
+from recognition.gait.tracking import main_walker, track_quality
 from recognition.gait.tracks import PoseTrack
+
+# A loader: a path to the tracks in it (one PoseTrack or a list of them).
+Loader = Callable[[Path], "PoseTrack | list[PoseTrack]"]
 
 # A stage name and the fraction of that stage done (0..1).
 Progress = Callable[[str, float], None]
@@ -148,3 +151,29 @@ def analyse_file(
     return analyse_tracks(
         tracks, embedder=embedder, min_usable_seconds=min_usable_seconds, progress=progress
     )
+
+
+def walker_of(tracks: PoseTrack | list[PoseTrack] | tuple[PoseTrack, ...]) -> PoseTrack:
+    """The one track to score from a loader's result: itself, the only one, or the main walker
+    (``tracking.main_walker``) when several people were found."""
+    if isinstance(tracks, PoseTrack):
+        return tracks
+    if not tracks:
+        raise NoPersonFoundError("no person found")
+    if len(tracks) == 1:
+        return tracks[0]
+    return main_walker(tracks)
+
+
+def load_walker(
+    path: str | Path,
+    loader: Loader | None = None,
+    *,
+    backend: str | PoseBackend = "mediapipe",
+) -> PoseTrack:
+    """The main walker of a video or keypoint file: the one road from a labelled file to a track
+    for ``gait_evaluate``, ``gait_train`` and the benchmarks. ``loader(path)`` replaces the
+    engine's ``extraction.load_tracks`` (e.g. a benchmark's own reader)."""
+    path = Path(path)
+    tracks = loader(path) if loader is not None else load_tracks(path, backend=backend)
+    return walker_of(tracks)

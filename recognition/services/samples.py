@@ -150,7 +150,14 @@ def sample_create(
         raise ValidationError(
             {"file": [f"The file is over the {limit // (1024 * 1024)} MB limit."]}
         )
-    sha256, size, head = _hash_and_size(handle)
+    known = getattr(handle, "sha256_hexdigest", None)  # hashed while uploading (api/uploads.py)
+    if known and declared is not None:
+        sha256, size = known, declared
+        handle.seek(0)
+        head = handle.read(64)
+        handle.seek(0)
+    else:
+        sha256, size, head = _hash_and_size(handle)
     if size == 0:
         raise ValidationError({"file": ["The file is empty."]})
     if size > limit:
@@ -176,7 +183,9 @@ def sample_create(
         size_bytes=size,
         sha256=sha256,
     )
-    sample.file.save(f"{sha256[:20]}{suffix}", File(handle), save=False)
+    # An upload Django already spooled to a temporary file is moved, not copied, into storage.
+    stored = handle if hasattr(handle, "temporary_file_path") else File(handle)
+    sample.file.save(f"{sha256[:20]}{suffix}", stored, save=False)
     try:
         _check_content(Path(sample.file.path), kind)
     except ValidationError:

@@ -25,6 +25,7 @@ def test_member_signs_in_switches_institution_and_signs_out(
     page.wait_for_selector("#institution-name")
     # the user's default institution: their first membership (being added to B changed nothing)
     assert page.inner_text("#institution-name") == tenant_a.institution.name
+    assert page.inner_text("#count-people") == str(len(tenant_a.people))
     assert "registrar" in page.inner_text(".role")
 
     # the switcher submits on change through static/js/portal.js (no inline handler: CSP)

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
 from accounts.roles import Capability
@@ -15,6 +15,7 @@ from attendance.api import serializers as s
 from attendance.api.base import AttendanceModelViewSet
 from attendance.api.filtersets import ExcuseFilter
 from attendance.models import Excuse
+from gaitportal.api.parsers import JSONParser
 from gaitportal.downloads import file_attachment
 from gaitportal.uploads import DOCUMENT_KINDS, detect_kind
 

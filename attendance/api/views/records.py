@@ -60,7 +60,7 @@ class RecordViewSet(AttendanceReadOnlyViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
     @extend_schema(responses=s.RecordChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk=None) -> Response:
         """Every status change of the record, newest first: who, when, before, after, why."""
         changes = selectors.record_history(record=self.get_object())

@@ -18,6 +18,7 @@ from accounts.roles import Capability
 from attendance import reports, selectors
 from attendance.api.base import AttendanceAPIMixin
 from attendance.exports import EXPORT_FORMATS, report_file
+from gaitportal.api.fields import DateField
 from gaitportal.downloads import attachment
 
 DEFAULT_PERIOD_DAYS = 30
@@ -48,8 +49,8 @@ REPORT_RESPONSES = {
 
 class _Query(serializers.Serializer):
     export = serializers.ChoiceField(choices=EXPORT_FORMATS, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = DateField(required=False)
+    date_to = DateField(required=False)
 
 
 class ReportView(AttendanceAPIMixin, GenericAPIView):

@@ -103,8 +103,8 @@ class ScheduleViewSet(AttendanceModelViewSet):
     def perform_destroy(self, instance: SessionSchedule) -> None:
         services.schedule_delete(schedule=instance)
 
-    @extend_schema(request=s.GenerateSerializer, responses=s.SessionSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=s.GenerateSerializer, responses={201: s.SessionSerializer(many=True)})
+    @action(detail=True, methods=["post"], pagination_class=None, filter_backends=[])
     def generate(self, request: Request, pk=None) -> Response:
         """Create this schedule's sessions between two local dates (idempotent)."""
         incoming = s.GenerateSerializer(data=request.data)

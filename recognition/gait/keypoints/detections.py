@@ -7,6 +7,7 @@ person, using the file's ids when it has them and the tracker when it has not.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -95,14 +96,22 @@ def frame_number_from_name(name: str) -> int | None:
 
 
 def person_id_value(raw: object, where: str) -> int | None:
-    """Person ids come as int, float, str or a one-element list (AlphaPose 'idx')."""
+    """Person ids come as int, float, numeric str or a (nested) list of one value: AlphaPose's
+    tracker writes ``idx`` as ``[2]``, ``[[2.0]]`` or ``[[0.0], [0.0]]`` (AlphaPose issue #761).
+
+    A list holding several different ids says nothing usable about who this is: None, so the
+    file's ids are not trusted and the tracker follows people instead. Anything that is not a
+    number (a name, a boolean, an object) is an error.
+    """
+    if isinstance(raw, list | tuple):
+        flat = list(_flatten(raw))
+        if not flat:
+            return None
+        values = {person_id_value(v, where) for v in flat}
+        return values.pop() if len(values) == 1 else None
     if raw is None:
         return None
-    if isinstance(raw, list | tuple):
-        if not raw:
-            return None
-        raw = raw[0]
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise KeypointFormatError(f"{where}: person id must be a number, got {raw!r}")
     try:
         value = float(raw)
@@ -113,52 +122,56 @@ def person_id_value(raw: object, where: str) -> int | None:
     return int(value)
 
 
+def _flatten(values: list | tuple) -> Iterator[object]:
+    for v in values:
+        if isinstance(v, list | tuple):
+            yield from _flatten(v)
+        else:
+            yield v
+
+
 def tracks_from_detections(
     parsed: ParsedKeypoints, *, fps: float | None, source: str
 ) -> list[PoseTrack]:
     """Group detections into one PoseTrack per person.
 
-    Detections without any confident joint are ignored. When every detection carries a person
-    id (and ids are not negative, OpenPose's "unknown"), the ids are used; otherwise, if some
-    frame has several detections, the tracker associates them; otherwise all form one track.
+    Detections without any confident joint are ignored. The file's person ids are used when
+    every detection carries one (not negative: OpenPose's "unknown") and they can be trusted:
+    no id twice in one frame and no id jumping across the picture from one frame to the next.
+    Real trackers break both (AlphaPose gives two people the same ``idx``, or every person
+    ``idx`` 0, issue #795), so otherwise the engine's tracker follows people, as for files
+    without ids (``meta["ids"]`` says which, ``meta["ids_note"]`` why). A file with one
+    detection per frame and no usable ids is one person.
     """
     rate = float(fps or parsed.fps or DEFAULT_FPS)
     detections = [d for d in parsed.detections if (d.keypoints[:, 2] > 0).any()]
     if not detections:
         raise KeypointFormatError(f"{source}: no detections (no joint with confidence > 0)")
 
-    has_ids = all(d.person_id is not None and d.person_id >= 0 for d in detections)
-    if has_ids:
-        by_person: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-        for d in detections:
-            frames = by_person[d.person_id]  # type: ignore[index]
-            if d.frame in frames:
-                raise KeypointFormatError(
-                    f"{source}: person {d.person_id} appears twice in frame {d.frame}"
-                )
-            frames[d.frame] = d.keypoints
-        tracks = []
-        for pid in sorted(by_person):
-            frames = by_person[pid]
-            order = sorted(frames)
-            tracks.append(
+    note = ""
+    if all(d.person_id is not None and d.person_id >= 0 for d in detections):
+        by_person, note = _group_by_file_ids(detections)
+        if by_person is not None:
+            return [
                 PoseTrack(
-                    keypoints=np.stack([frames[f] for f in order]),
-                    frame_indices=np.asarray(order),
+                    keypoints=np.stack([frames[f] for f in sorted(frames)]),
+                    frame_indices=np.asarray(sorted(frames)),
                     fps=rate,
                     track_id=pid,
                     image_size=parsed.image_size,
                     meta={"source": source, "ids": "file"},
                 )
-            )
-        return tracks
+                for pid, frames in sorted(by_person.items())
+            ]
+    elif any(d.person_id is not None for d in detections):
+        note = "some detections carry no usable person id"
 
     per_frame: dict[int, list[np.ndarray]] = defaultdict(list)
     for d in detections:
         per_frame[d.frame].append(d.keypoints)
     frames = sorted(per_frame)
     if max(len(v) for v in per_frame.values()) == 1:
-        return [
+        tracks = [
             PoseTrack(
                 keypoints=np.stack([per_frame[f][0] for f in frames]),
                 frame_indices=np.asarray(frames),
@@ -168,6 +181,10 @@ def tracks_from_detections(
                 meta={"source": source, "ids": "single"},
             )
         ]
+        if not note:
+            return tracks
+        # ids were given but inconsistent with one detection per frame (e.g. people one after
+        # the other under one id): let the tracker split them where they jump
     tracks = track_detections(
         [per_frame[f] for f in frames],
         rate,
@@ -177,7 +194,51 @@ def tracks_from_detections(
     )
     for track in tracks:
         track.meta.update({"source": source, "ids": "tracker"})
+        if note:
+            track.meta["ids_note"] = f"the file's person ids were not used: {note}"
     return tracks
+
+
+# A person's box centre moves a few percent of their height per frame; a jump of more than
+# this fraction of their height between consecutive frames is another person under the same id.
+MAX_JUMP_PER_FRAME = 0.5
+
+
+def _group_by_file_ids(
+    detections: Sequence[Detection],
+) -> tuple[dict[int, dict[int, np.ndarray]] | None, str]:
+    """{id: {frame: keypoints}} when the ids can be trusted, else (None, why not)."""
+    by_person: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
+    for d in detections:
+        frames = by_person[d.person_id]  # type: ignore[index]
+        if d.frame in frames:
+            return None, f"person {d.person_id} appears twice in frame {d.frame}"
+        frames[d.frame] = d.keypoints
+    for pid, frames in by_person.items():
+        order = sorted(frames)
+        for a, b in itertools.pairwise(order):
+            if b - a > 2:
+                continue  # after a gap anything may have happened; only judge neighbours
+            jump = _centre_jump(frames[a], frames[b])
+            if jump is not None and jump > MAX_JUMP_PER_FRAME * (b - a):
+                return None, f"person {pid} jumps across the picture at frame {b}"
+    return dict(by_person), ""
+
+
+def _centre_jump(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Distance between the joint-box centres of two poses, in units of the larger height."""
+    boxes = []
+    for kp in (a, b):
+        seen = kp[:, 2] > 0
+        if seen.sum() < 3:
+            return None
+        lo, hi = kp[seen, :2].min(axis=0), kp[seen, :2].max(axis=0)
+        boxes.append((lo, hi))
+    height = max(float(hi[1] - lo[1]) for lo, hi in boxes)
+    if height <= 0:
+        return None
+    (lo_a, hi_a), (lo_b, hi_b) = boxes
+    return float(np.linalg.norm((lo_a + hi_a) / 2 - (lo_b + hi_b) / 2)) / height
 
 
 def iter_track_rows(tracks: Iterable[PoseTrack]) -> Iterator[tuple[int, int, np.ndarray]]:

@@ -6,6 +6,12 @@ Three shapes are read:
   "bbox": [[x1, y1, x2, y2]], "bbox_score": s, "track_id"?: n}, ...]}, ...]
 - a list per frame of instances: [[{instance}, ...], [...], ...]
 - one image: [{instance}, ...]
+- MMPose's demo scripts (``--save-predictions``): {"meta_info": {...}, "instance_info": X}
+  with X either of the two shapes above (video: frames with "frame_id" and "instances").
+Instances are read as the versions write them: ``keypoints`` as [[x, y], ...] or
+[[x, y, score], ...], also with a leading batch dimension ([[[x, y], ...]]),
+``keypoint_scores`` flat or nested the same way, ``track_id`` optional (missing or negative:
+the engine's tracker follows people), ``bbox`` in any form (not used).
 Keypoints may be 17 (COCO), 26 (Halpe) or 133 (COCO-WholeBody) joints, which all begin with the
 COCO-17 joints in COCO order. We write the first shape.
 """
@@ -34,15 +40,35 @@ from recognition.gait.tracks import PoseTrack
 SUPPORTED_JOINT_COUNTS = (17, 26, 133)
 
 
+def _points(value: Any) -> Any:
+    """Keypoints without MMPose's leading batch dimension of one ([[[x, y], ...]])."""
+    while (
+        isinstance(value, list)
+        and len(value) == 1
+        and isinstance(value[0], list)
+        and value[0]
+        and isinstance(value[0][0], list)
+    ):
+        value = value[0]
+    return value
+
+
 def _is_instance(item: Any) -> bool:
-    return (
-        isinstance(item, dict)
-        and isinstance(item.get("keypoints"), list)
-        and (not item["keypoints"] or isinstance(item["keypoints"][0], list))
-    )
+    if not isinstance(item, dict):
+        return False
+    points = _points(item.get("keypoints"))
+    return isinstance(points, list) and (not points or isinstance(points[0], list))
+
+
+def _unwrap(data: Any) -> Any:
+    """The predictions inside a demo script's {"meta_info", "instance_info"} file."""
+    if isinstance(data, dict) and "instance_info" in data:
+        return data["instance_info"]
+    return data
 
 
 def looks_like(data: Any) -> bool:
+    data = _unwrap(data)
     if not isinstance(data, list) or not data:
         return False
     first = data[0]
@@ -54,6 +80,7 @@ def looks_like(data: Any) -> bool:
 
 
 def parse(data: Any, where: str) -> ParsedKeypoints:
+    data = _unwrap(data)
     if not isinstance(data, list) or not data:
         raise KeypointFormatError(f"{where}: no detections (empty MMPose prediction list)")
     first = data[0]
@@ -63,6 +90,8 @@ def parse(data: Any, where: str) -> ParsedKeypoints:
             if not isinstance(entry, dict) or not isinstance(entry.get("instances"), list):
                 raise KeypointFormatError(f"{where}: entry {i} has no 'instances' list")
             frame = entry.get("frame_id", i)
+            if isinstance(frame, float) and frame.is_integer():
+                frame = int(frame)
             if not isinstance(frame, int) or isinstance(frame, bool):
                 raise KeypointFormatError(f"{where}: entry {i}: 'frame_id' must be an integer")
             frames.append((frame, entry["instances"]))
@@ -81,12 +110,14 @@ def parse(data: Any, where: str) -> ParsedKeypoints:
             here = f"{where}: frame {frame}, instance {j}"
             if not isinstance(inst, dict) or not isinstance(inst.get("keypoints"), list):
                 raise KeypointFormatError(f"{here}: instance has no 'keypoints' list")
+            if not _points(inst["keypoints"]):
+                continue  # nobody's joints in this instance
             detections.append(_instance_detection(inst, frame, here))
     return ParsedKeypoints(detections)
 
 
 def _instance_detection(inst: dict, frame: int, where: str) -> Detection:
-    points = inst["keypoints"]
+    points = _points(inst["keypoints"])
     if len(points) not in SUPPORTED_JOINT_COUNTS:
         raise KeypointFormatError(
             f"{where}: expected 17 keypoints (or 26/133 with COCO-17 first), got {len(points)}"
@@ -98,6 +129,8 @@ def _instance_detection(inst: dict, frame: int, where: str) -> Detection:
     if xy.ndim != 2 or xy.shape[1] not in (2, 3):
         raise KeypointFormatError(f"{where}: keypoints must be [x, y] pairs, got shape {xy.shape}")
     scores = inst.get("keypoint_scores")
+    while isinstance(scores, list) and len(scores) == 1 and isinstance(scores[0], list):
+        scores = scores[0]  # the same batch dimension as the keypoints
     if scores is not None:
         if not isinstance(scores, list) or len(scores) != len(points):
             raise KeypointFormatError(

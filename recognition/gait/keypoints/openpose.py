@@ -56,33 +56,71 @@ def looks_like(data: Any) -> bool:
     return isinstance(data, dict) and "people" in data
 
 
+# OpenPose's MPI models (15 joints): no face joints, which COCO-17 leaves undetected.
+MPI_JOINTS = (
+    "head_top", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+    "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle", "left_hip",
+    "left_knee", "left_ankle", "chest",
+)  # fmt: skip
+MPI_TO_COCO17 = {
+    j: MPI_JOINTS.index(name) for j, name in enumerate(JOINT_INDEX) if name in MPI_JOINTS
+}
+# BODY_135 (405 numbers) and the 26/133-joint layouts start with COCO-17 in COCO order.
+COCO_FIRST_JOINT_COUNTS = (17, 26, 133, 135)
+# The keys OpenPose versions have used for the body: 1.3 and later, and 1.0-1.2.
+BODY_KEYS = ("pose_keypoints_2d", "pose_keypoints")
+
+
 def parse_frame(data: Any, frame: int, where: str) -> list[Detection]:
-    if not isinstance(data, dict) or not isinstance(data.get("people"), list):
+    """Detections of one OpenPose frame file.
+
+    Read as OpenPose writes them: an empty ``pose_keypoints_2d`` (a person with no body part
+    found) is skipped, the joint layout is told from each person's length (BODY_25, COCO-18,
+    MPI-15, BODY_135), ``person_id`` [-1] means "no id" and a frame without ``people`` holds
+    nobody.
+    """
+    if not isinstance(data, dict):
         raise KeypointFormatError(f"{where}: an OpenPose frame must be an object with 'people'")
+    people = data.get("people", [])
+    if not isinstance(people, list):
+        raise KeypointFormatError(f"{where}: 'people' must be a list")
     detections = []
-    for p, person in enumerate(data["people"]):
+    for p, person in enumerate(people):
         here = f"{where}: person {p}"
-        values = person.get("pose_keypoints_2d") if isinstance(person, dict) else None
+        if not isinstance(person, dict):
+            raise KeypointFormatError(f"{here}: a person must be an object")
+        values = next((person[k] for k in BODY_KEYS if k in person), None)
         if not isinstance(values, list):
             raise KeypointFormatError(f"{here}: 'pose_keypoints_2d' must be a list of numbers")
-        if len(values) == 75:
-            layout = "body25"
-        elif len(values) == 54:
-            layout = "coco18"
-        else:
-            raise KeypointFormatError(
-                f"{here}: expected 75 numbers (BODY_25) or 54 (COCO-18) in "
-                f"'pose_keypoints_2d', got {len(values)}"
-            )
-        full = joint_array(values, len(values) // 3, here)
+        if not values:
+            continue
+        kp = _coco17(values, here)
         detections.append(
             Detection(
-                frame=frame,
-                keypoints=full[TO_COCO17[layout]],
-                person_id=person_id_value(person.get("person_id"), here),
+                frame=frame, keypoints=kp, person_id=person_id_value(person.get("person_id"), here)
             )
         )
     return detections
+
+
+def _coco17(values: list, where: str) -> np.ndarray:
+    n = len(values) // 3
+    if len(values) % 3 == 0 and n == len(BODY25_JOINTS):
+        return joint_array(values, n, where)[TO_COCO17["body25"]]
+    if len(values) % 3 == 0 and n == len(COCO18_JOINTS):
+        return joint_array(values, n, where)[TO_COCO17["coco18"]]
+    if len(values) % 3 == 0 and n == len(MPI_JOINTS):
+        full = joint_array(values, n, where)
+        out = np.zeros((NUM_JOINTS, 3), dtype=np.float32)
+        for coco, mpi in MPI_TO_COCO17.items():
+            out[coco] = full[mpi]
+        return out
+    if len(values) % 3 == 0 and n in COCO_FIRST_JOINT_COUNTS:
+        return joint_array(values, n, where)[:NUM_JOINTS]
+    raise KeypointFormatError(
+        f"{where}: expected 75 numbers (BODY_25), 54 (COCO-18), 45 (MPI) or 405 (BODY_135) in "
+        f"'pose_keypoints_2d', got {len(values)}"
+    )
 
 
 def parse_path(path: Path) -> ParsedKeypoints:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+import os
 import time
 from pathlib import Path
 
@@ -14,7 +14,9 @@ DEFAULT_PATTERN = r"(?P<subject>[^-_.]+)[-_](?P<condition>[a-z]+)"
 
 class Command(BaseCommand):
     help = (
-        "Train a gait model on synthetic walkers (python manage.py gait_train --out PATH), "
+        "Train the shipped gait model from scratch by its config (python manage.py gait_train "
+        "--config recognition/gait/configs/default.toml --out PATH), or on synthetic walkers "
+        "by flags (python manage.py gait_train --out PATH), "
         "resume a run (--resume CKPT), fine-tune a checkpoint on labelled keypoint files "
         "(--fine-tune CKPT --data DIR --pattern REGEX with a named group 'subject'), or combine "
         "trained checkpoints into one ensemble model (--ensemble CKPT CKPT [...])."
@@ -39,12 +41,15 @@ class Command(BaseCommand):
             "--compile", action="store_true", help="torch.compile the training passes (faster)"
         )
         parser.add_argument(
-            "--device", default="cpu", help="where the network trains: cpu (default) or cuda"
+            "--device",
+            default=None,
+            help="where the network trains: cpu, cuda or auto (cuda when torch sees a GPU); "
+            "default: the config's [run] device, else cpu",
         )
         parser.add_argument(
             "--workers",
             type=int,
-            default=0,
+            default=None,
             help="processes that make synthetic people and draw batches; switches the run to "
             "batches seeded per step, so they do not depend on the number of workers",
         )
@@ -53,7 +58,13 @@ class Command(BaseCommand):
             action="store_true",
             help="bfloat16 autocast (GPU tensor cores); weights stay float32",
         )
-        parser.add_argument("--config", default=None, help="JSON object of TrainConfig fields")
+        parser.add_argument(
+            "--config",
+            default=None,
+            help="a TOML config file (recognition/gait/configs/default.toml trains the shipped "
+            "model from scratch; recorded in the checkpoint), or a JSON object of TrainConfig "
+            "fields; flags override it",
+        )
         parser.add_argument("--resume", default=None, help="checkpoint to continue training")
         parser.add_argument(
             "--stop-after",
@@ -79,7 +90,16 @@ class Command(BaseCommand):
             default=100,
             help="with --ensemble: held-out synthetic people the threshold is chosen on",
         )
-        parser.add_argument("--data", default=None, help="folder of labelled walks")
+        parser.add_argument(
+            "--real-keypoints",
+            "--data",
+            dest="real_keypoints",
+            default=None,
+            metavar="DIR",
+            help="real labelled walks (keypoint files or videos; --pattern names the person) "
+            "for users who hold the rights to them: fine-tuned on with --fine-tune, else mixed "
+            "into training as extra people",
+        )
         parser.add_argument("--pattern", default=DEFAULT_PATTERN)
         parser.add_argument("--epochs", type=int, default=10)
         parser.add_argument("--no-progress", action="store_true")
@@ -107,14 +127,17 @@ class Command(BaseCommand):
             )
 
     def _train(self, opts) -> Path:
-        from recognition.gait.training import TrainConfig, train
+        from recognition.gait.training import TrainConfig, config_from_mapping, train
 
-        config = {}
+        config: dict = {}
+        run: dict = {}
+        source = None
         if opts["config"]:
             try:
-                config = json.loads(opts["config"])
-            except json.JSONDecodeError as exc:
-                raise CommandError(f"--config is not JSON: {exc}") from exc
+                config, run, source = _read_config(opts["config"])
+            except ValueError as exc:
+                raise CommandError(f"--config: {exc}") from exc
+        flags: dict = {}
         for key in (
             "steps",
             "seed",
@@ -125,23 +148,28 @@ class Command(BaseCommand):
             "hard_neighbours",
         ):
             if opts[key] is not None:
-                config[key] = opts[key]
-        if opts["workers"] < 0:
+                flags[key] = opts[key]
+        if opts["real_keypoints"]:
+            flags["real"] = {"keypoints": opts["real_keypoints"], "pattern": opts["pattern"]}
+        device = _device(opts["device"] or run.get("device") or "cpu")
+        workers = opts["workers"]
+        if workers is None:
+            workers = run.get("workers", _auto_workers(device))
+        if workers < 0:
             raise CommandError("--workers must be 0 or more")
-        if opts["workers"] > 0:
-            config["per_step_batch_seed"] = True
-        device = opts["device"]
-        if device.startswith("cuda"):
-            import torch
-
-            if not torch.cuda.is_available():
-                raise CommandError(f"--device {device}: this torch build sees no CUDA GPU")
-        elif device != "cpu":
-            raise CommandError(f"--device must be cpu or cuda, got {device!r}")
-        if opts["resume"]:  # only what was asked for changes; the checkpoint holds the rest
-            run_config = config or None
+        if workers > 0:
+            flags["per_step_batch_seed"] = True
+        if opts["threads"] is None and "threads" in run and not opts["resume"]:
+            flags["threads"] = run["threads"]
+        if opts["resume"]:
+            # only what was asked for changes; the checkpoint holds the rest (its TOML included)
+            run_config = {**(config if source is None else {}), **flags} or None
         else:
-            run_config = TrainConfig.from_dict({**TrainConfig().to_dict(), **config})
+            try:
+                run_config, _ = config_from_mapping({**TrainConfig().to_dict(), **config, **flags})
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        self.stdout.write(f"training on {device}, {workers} batch workers")
         try:
             return train(
                 run_config,
@@ -149,10 +177,11 @@ class Command(BaseCommand):
                 resume=opts["resume"],
                 progress=not opts["no_progress"],
                 stop_after=opts["stop_after"],
-                compile=opts["compile"],
+                compile=opts["compile"] or bool(run.get("compile", False)),
                 device=device,
-                workers=opts["workers"],
-                bf16=opts["bf16"],
+                workers=workers,
+                bf16=opts["bf16"] or bool(run.get("bf16", False)),
+                config_source=source,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -180,27 +209,17 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def _fine_tune(self, opts) -> Path:
-        from recognition.gait.evaluation import load_walker
         from recognition.gait.training import fine_tune
+        from recognition.gait.training.real import labelled_tracks
 
-        if not opts["data"]:
-            raise CommandError("--fine-tune needs --data DIR")
-        regex = re.compile(opts["pattern"])
-        if "subject" not in regex.groupindex:
-            raise CommandError("--pattern needs a named group 'subject'")
-        by_label: dict[str, list] = {}
-        for path in sorted(p for p in Path(opts["data"]).rglob("*") if p.is_file()):
-            m = regex.search(path.name)
-            if m is None:
-                continue
-            try:
-                track = load_walker(path)
-            except (ValueError, OSError) as exc:
-                self.stderr.write(f"skipped {path}: {exc}")
-                continue
-            by_label.setdefault(m.group("subject"), []).append(track)
-        if not by_label:
-            raise CommandError(f"no files in {opts['data']} match {opts['pattern']!r}")
+        if not opts["real_keypoints"]:
+            raise CommandError("--fine-tune needs --real-keypoints DIR (or --data DIR)")
+        try:
+            by_label, skipped = labelled_tracks(opts["real_keypoints"], opts["pattern"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        for item in skipped:
+            self.stderr.write(f"skipped {item['file']}: {item['error']}")
         return fine_tune(
             opts["fine_tune"],
             by_label,
@@ -210,3 +229,42 @@ class Command(BaseCommand):
             threads=opts["threads"] or 2,
             progress=not opts["no_progress"],
         )
+
+
+def _read_config(value: str) -> tuple[dict, dict, dict | None]:
+    """(TrainConfig fields, [run] options, source to record) from a TOML file or JSON text."""
+    from recognition.gait.training import load_config
+
+    path = Path(value)
+    if value.lstrip().startswith("{"):
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValueError("the JSON must be an object of TrainConfig fields")
+        return data, {}, None
+    config, run = load_config(path)
+    source = {"path": str(path), "toml": path.read_text(encoding="utf-8")}
+    return config.to_dict(), run, source
+
+
+def _device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise CommandError(f"--device {name}: this torch build sees no CUDA GPU")
+        return name
+    if name != "cpu":
+        raise CommandError(f"--device must be cpu, cuda or auto, got {name!r}")
+    return name
+
+
+def _auto_workers(device: str) -> int:
+    """Processes drawing batches: none on the CPU (its cores train), the spare cores on a GPU."""
+    if not device.startswith("cuda"):
+        return 0
+    return max(0, min(14, (os.cpu_count() or 2) - 2))

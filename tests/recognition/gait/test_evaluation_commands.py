@@ -122,7 +122,7 @@ def test_train_and_fine_tune_commands(tmp_path):
     assert grown["step"] == 6 and grown["config"]["batch_people"] == 4
     assert grown["stages"][-1]["bf16"] is True
     assert grown["config"]["per_step_batch_seed"] is True
-    with pytest.raises(CommandError, match="--device must be cpu or cuda"):
+    with pytest.raises(CommandError, match="--device must be cpu, cuda or auto"):
         call_command("gait_train", out=str(model), resume=str(model), steps=7, device="tpu")
     if not torch.cuda.is_available():
         with pytest.raises(CommandError, match="sees no CUDA GPU"):

@@ -63,7 +63,7 @@ JSON_CASES = {
     "alphapose bad idx": (alphapose(FLAT, idx="someone"), "person id must be a number"),
     "alphapose boolean image id": ([{"image_id": True, "keypoints": FLAT}], "image_id"),
     "alphapose item not an object": ([{"image_id": 0, "keypoints": FLAT}, 3], "not an object"),
-    "openpose 60 numbers": (openpose(FLAT[:48] + [0.0] * 12), r"75 numbers \(BODY_25\) or 54"),
+    "openpose 60 numbers": (openpose(FLAT[:48] + [0.0] * 12), r"75 numbers \(BODY_25\), 54"),
     "openpose people not a list": ({"people": 3}, "'people'"),
     "openpose no keypoints": ({"people": [{"face_keypoints_2d": []}]}, "pose_keypoints_2d"),
     "mmpose 16 keypoints": (mmpose([[1, 2]] * 16, [0.5] * 16), "expected 17 keypoints"),
@@ -144,11 +144,13 @@ def test_malformed_csv(tmp_path, case):
         read_keypoint_file(path)
 
 
-def test_same_person_twice_in_a_frame(tmp_path):
+def test_same_person_twice_in_a_frame_is_followed_by_the_tracker(tmp_path):
+    # ids that contradict themselves are not trusted (real trackers write such files)
     path = tmp_path / "dup.csv"
     path.write_text(csv_text(csv_row(frame=4, person=1), csv_row(frame=4, person=1)))
-    with pytest.raises(KeypointFormatError, match="person 1 appears twice in frame 4"):
-        read_keypoint_file(path)
+    (track,) = read_keypoint_file(path)
+    assert track.meta["ids"] == "tracker"
+    assert "person 1 appears twice in frame 4" in track.meta["ids_note"]
 
 
 def npy_bytes(array) -> bytes:

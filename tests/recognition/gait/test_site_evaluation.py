@@ -1,0 +1,157 @@
+"""Site adaptation and calibration: the safeguards, and gait_evaluate run as a site would."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import numpy as np
+import pytest
+import torch
+from django.core.management import CommandError, call_command
+
+from recognition.gait.adaptation import adapt, not_worse
+from recognition.gait.checkpoint import load_checkpoint
+from recognition.gait.synthetic import generate_person, walk
+from recognition.gait.training import fine_tune
+
+from .test_evaluation_commands import PATTERN
+
+
+def site_walks(people: int = 4, walks: int = 3, first: int = 500) -> dict[str, list]:
+    return {
+        f"p{s}": [walk(generate_person(first + s), "nm", 90, seed=w) for w in range(walks)]
+        for s in range(people)
+    }
+
+
+def _flat(state: dict) -> torch.Tensor:
+    return torch.cat([v.float().ravel() for k, v in state.items() if "running" not in k])
+
+
+def _running(state: dict) -> dict:
+    return {k: v for k, v in state.items() if "running" in k}
+
+
+def test_l2sp_keeps_weights_near_the_start_and_batchnorm_statistics_frozen(
+    tmp_path, tiny_checkpoint
+):
+    walks = site_walks()
+    start = load_checkpoint(tiny_checkpoint)["model_state"]
+    common = dict(epochs=3, seed=0, synthetic_people=2, batch_people=4, threads=1)
+    common.update(clips_per_person=2, validation_people=0, lr=3e-3)
+    free = load_checkpoint(fine_tune(tiny_checkpoint, walks, out_path=tmp_path / "a.pt", **common))
+    held = load_checkpoint(
+        fine_tune(
+            tiny_checkpoint,
+            walks,
+            out_path=tmp_path / "b.pt",
+            l2sp=100.0,
+            freeze_batchnorm=True,
+            **common,
+        )
+    )
+    drift_free = (_flat(free["model_state"]) - _flat(start)).norm()
+    drift_held = (_flat(held["model_state"]) - _flat(start)).norm()
+    assert 0 < drift_held < drift_free
+    for key, value in _running(start).items():
+        assert torch.equal(held["model_state"][key], value), key
+    assert any(not torch.equal(free["model_state"][k], v) for k, v in _running(start).items())
+    assert held["training"]["fine_tune"]["l2sp"] == 100.0
+    assert held["training"]["fine_tune"]["freeze_batchnorm"] is True
+
+
+def test_non_inferiority_rule():
+    before = {"rank1": 0.8, "tar_at_far_1pct": 0.5}
+    assert not_worse(before, {"rank1": 0.8, "tar_at_far_1pct": 0.5})
+    assert not_worse(before, {"rank1": 0.9, "tar_at_far_1pct": 0.6})
+    assert not not_worse(before, {"rank1": 0.9, "tar_at_far_1pct": 0.4})
+    assert not not_worse(before, {"rank1": 0.7, "tar_at_far_1pct": 0.9})
+
+
+def test_adapt_judges_the_adapted_model_on_held_back_walks(tiny_checkpoint):
+    result = adapt(tiny_checkpoint, site_walks(), epochs=1, synthetic_people=2)
+    assert result.checkpoint is not None
+    assert result.before["held_back"] == result.after["held_back"] == 4
+    assert result.accepted == not_worse(result.before, result.after)
+    assert result.checkpoint["training"]["fine_tune"]["freeze_batchnorm"] is True
+    too_few = adapt(tiny_checkpoint, site_walks(people=2), epochs=1)
+    assert too_few.checkpoint is None and not too_few.accepted
+
+
+@pytest.fixture(scope="module")
+def site_folder(tmp_path_factory):
+    """Ten synthetic people: three normal walks each (the gallery), one with a bag (probes)."""
+    folder = tmp_path_factory.mktemp("site")
+    call_command(
+        "gait_synth", str(folder), people=10, walks_per_condition=3, conditions="nm",
+        views="90", format="npz", stdout=StringIO(),
+    )  # fmt: skip
+    call_command(
+        "gait_synth", str(folder), people=10, walks_per_condition=1, conditions="bg",
+        views="90", format="npz", seed=1, stdout=StringIO(),
+    )  # fmt: skip
+    return folder
+
+
+def evaluate(folder, model, *flags, **options) -> tuple[dict, str]:
+    out = StringIO()
+    call_command(
+        "gait_evaluate", str(folder), *flags, pattern=PATTERN, gallery="nm", probe="bg",
+        model=str(model), gallery_mode="templates", json=True, stdout=out, **options,
+    )  # fmt: skip
+    return json.loads(out.getvalue().strip().splitlines()[-1]), out.getvalue()
+
+
+def test_calibrate_on_gallery_reports_probes_at_the_calibrated_threshold(
+    site_folder, tiny_checkpoint
+):
+    plain, _ = evaluate(site_folder, tiny_checkpoint)
+    assert "site" not in plain and plain["open_set"]["threshold"] == 0.5
+    result, text = evaluate(site_folder, tiny_checkpoint, "--calibrate-on-gallery", target_far=0.05)
+    site, open_set = result["site"], result["open_set"]
+    calibration = site["calibration"]
+    assert calibration["source"] == "calibrated" and calibration["people"] == 8
+    assert calibration["impostor_pairs"] == 8 * 3 * 7 and calibration["genuine_pairs"] == 24
+    assert len(site["unknown_people"]) == 2 and site["unknown_probes"] == 2
+    assert open_set["threshold"] == calibration["threshold"] == site["threshold"]
+    assert open_set["far_at_threshold"] == site["far"]
+    assert 0 <= open_set["far_at_threshold"] <= 1 and 0 <= open_set["tar_at_threshold"] <= 1
+    assert open_set["unknown_kept_unknown"] in (0.0, 0.5, 1.0)
+    assert result["conditions"]["bg"]["probes"] == 8  # the enrolled people's probes
+    assert "calibration (calibrated)" in text and "unknown kept unknown" in text
+
+
+def test_adapt_and_calibrate_on_gallery(site_folder, tiny_checkpoint):
+    result, text = evaluate(
+        site_folder, tiny_checkpoint, "--adapt-on-gallery", "--calibrate-on-gallery",
+        target_far=0.05, adapt_epochs=1, unknown_fraction=0.0,
+    )  # fmt: skip
+    adaptation = result["site"]["adaptation"]
+    assert adaptation["before"]["held_back"] == 10
+    assert adaptation["accepted"] == not_worse(adaptation["before"], adaptation["after"])
+    base = load_checkpoint(tiny_checkpoint)["model_version"]
+    assert (result["model"] != base) == adaptation["accepted"]
+    assert (
+        result["site"]["unknown_people"] == []
+        and result["open_set"]["unknown_kept_unknown"] is None
+    )
+    assert result["open_set"]["threshold"] == result["site"]["calibration"]["threshold"]
+    assert "adaptation kept" in text or "adaptation rejected" in text
+
+
+def test_site_flags_refuse_bad_options(site_folder, tiny_checkpoint):
+    with pytest.raises(CommandError, match="--unknown-fraction needs"):
+        evaluate(site_folder, tiny_checkpoint, unknown_fraction=0.3)
+    with pytest.raises(CommandError, match="unknown_fraction must be"):
+        evaluate(site_folder, tiny_checkpoint, "--calibrate-on-gallery", unknown_fraction=1.5)
+    with pytest.raises(CommandError, match="--target-far"):
+        evaluate(site_folder, tiny_checkpoint, "--calibrate-on-gallery", target_far=2.0)
+
+
+def test_too_few_pairs_fall_back_to_the_model_threshold(site_folder, tiny_checkpoint):
+    result, _ = evaluate(site_folder, tiny_checkpoint, "--calibrate-on-gallery")
+    calibration = result["site"]["calibration"]
+    assert calibration["source"] == "model_default" and not calibration["sufficient"]
+    assert result["open_set"]["threshold"] == 0.5
+    assert np.isclose(result["site"]["threshold"], 0.5)
