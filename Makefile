@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint browser migrate demo clean mmpose gait-model
+.PHONY: install run test lint browser migrate demo clean mmpose gait-model screenshots
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ browser:
 	@test -x /usr/bin/chromium || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# docs/screenshots/*.png of every page from the demo data (headless Debian chromium).
+screenshots: demo browser
+	$(BIN)/python manage.py screenshots --no-seed
 
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

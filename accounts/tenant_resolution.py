@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts.models import Institution, Membership, User
 from accounts.selectors import default_membership, memberships_for_user
-from gaitportal.input_policy import MAX_ID
+from gaitportal.input_policy import parse_id
 
 
 def resolve_user_membership(
@@ -21,16 +21,16 @@ def resolve_user_membership(
     memberships = memberships_for_user(user)
     if requested not in (None, ""):
         lookup = {"institution__slug": requested}
-        text = str(requested)
-        if text.isascii() and text.isdigit():
-            # An id; one beyond 64 bits names no institution (and would overflow the query).
-            lookup = {"institution_id": int(text) if int(text) <= MAX_ID else 0}
+        if str(requested).isdigit():
+            # An id; digits that are no 64-bit id name no institution.
+            lookup = {"institution_id": parse_id(str(requested)) or 0}
         membership = memberships.filter(**lookup).first()
         if membership is not None:
             return membership, membership.institution
         if user.is_superuser:
-            field = "pk" if "institution_id" in lookup else "slug"
-            institution = Institution.objects.filter(**{field: requested}).first()
+            field, value = next(iter(lookup.items()))
+            field = "pk" if field == "institution_id" else "slug"
+            institution = Institution.objects.filter(**{field: value}).first()
             if institution is not None:
                 return None, institution
         if not fallback_to_default:

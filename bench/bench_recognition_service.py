@@ -149,6 +149,7 @@ def part_e2e(workdir: Path, env: dict) -> dict:
     institution, user, camera, people = _site("e2e", 1)
     enrol_clip = _cartoon_video(workdir / "enrol.avi", 6.0, size=(1280, 720), offset=0)
     probe_clip = _cartoon_video(workdir / "probe.avi", 10.0, size=(1280, 720), offset=10)
+    warm_clip = _cartoon_video(workdir / "warm.avi", 2.0, size=(640, 360), offset=5)
     with tenant_scope(institution):
         enrol = services.sample_create(
             institution=institution,
@@ -172,11 +173,21 @@ def part_e2e(workdir: Path, env: dict) -> dict:
         start_new_session=True,
     )
     try:
-        time.sleep(8)  # the cluster is up and its worker has imported the app (not timed)
         from django.test import Client
 
         client = Client()
         client.force_login(user)
+        # Warm-up (not timed): a short clip makes the worker load the pose model and the
+        # network (traced and frozen once per process), as a running worker already has.
+        with warm_clip.open("rb") as handle:
+            warm_id = client.post(
+                "/api/v1/recognition/samples/",
+                {"file": handle, "purpose": "identify"},
+                HTTP_X_INSTITUTION=institution.slug,
+            ).json()["id"]
+        with tenant_scope(institution):
+            while GaitSample.objects.get(pk=warm_id).status not in ("done", "failed"):
+                time.sleep(0.2)
         with probe_clip.open("rb") as handle:
             started = time.perf_counter()
             response = client.post(
@@ -202,7 +213,11 @@ def part_e2e(workdir: Path, env: dict) -> dict:
             )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
     timings = sample.details.get("timings", {})
     return {
         "clip": "10 s, 1280x720, 25 frames/s (MJPG .avi, cartoon walker)",
@@ -211,6 +226,7 @@ def part_e2e(workdir: Path, env: dict) -> dict:
         "recognitions": recognitions,
         "upload_202_s": round(answered, 3),
         "upload_to_event_s": round(to_event, 2),
+        "load_average_1min": os.getloadavg()[0],
         "queue_wait_s": round((sample.started_at - sample.created_at).total_seconds(), 2),
         "pose_s": timings.get("pose_s"),
         "embed_s": timings.get("embed_s"),
@@ -252,7 +268,9 @@ def part_accuracy(workdir: Path, n_people: int, n_probes: int, n_strangers: int)
     started = time.perf_counter()
     sample_of = {}
     with tenant_scope(institution):
-        for name, path in sorted(files.items()):
+        # every enrolment first, then every probe (a probe sees the whole gallery)
+        ordered = sorted(files.items(), key=lambda item: ("-gal-" not in item[0], item[0]))
+        for name, path in ordered:
             subject = int(name.split("-")[0])
             enrol = "-gal-" in name
             made = services.sample_create(
@@ -297,7 +315,7 @@ def part_accuracy(workdir: Path, n_people: int, n_probes: int, n_strangers: int)
         scores = gal @ probe
         best = int(np.argmax(scores))
         top = [pid_to_subject[c["person"]] for c in rec.candidates]
-        diffs.append(abs(float(scores[best]) - float(rec.score)))
+        diffs.append(abs(float(scores[best]) - float(rec.score if rec.score is not None else -9)))
         known = subject < base + n_people
         if known:
             svc_rank1.append(top[0] == subject)
@@ -328,8 +346,7 @@ def part_accuracy(workdir: Path, n_people: int, n_probes: int, n_strangers: int)
             "strangers_accepted": float(np.mean(eng_strangers)) if eng_strangers else None,
         },
         "gait_evaluate_report": {
-            k: report.get(k)
-            for k in ("rank1", "rank5", "per_condition", "open_set", "verification")
+            k: report.get(k) for k in ("overall", "conditions", "open_set", "gallery_mode")
         },
         "max_abs_best_score_difference": float(max(diffs)),
     }

@@ -84,6 +84,18 @@ def check_id(value: int) -> int:
     return value
 
 
+def parse_id(text: object) -> int | None:
+    """The row id a query parameter or header names, or None: ASCII digits within 64 bits.
+
+    str.isdigit() alone lets through digits int() refuses ("²") and numbers beyond the
+    database's integers.
+    """
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def check_not_after(value: datetime, *, now: datetime, tolerance: timedelta) -> datetime:
     """A moment that has happened (give or take clock drift)."""
     if value > now + tolerance:

@@ -21,8 +21,11 @@ def _header_name(meta_key: str) -> str:
 
 
 def _places(request: HttpRequest) -> Iterator[tuple[str, str]]:
-    """(where, value) for every client-controlled value read before the view parses a body."""
-    yield "path", request.path
+    """(where, value) for every client-controlled value read before the view parses a body.
+
+    Not the path: URL patterns decide it (an id converter or a token pattern does not match a
+    NUL, and the route answers 404 as for any other name that does not exist).
+    """
     for key, values in request.GET.lists():
         yield key, key
         for value in values:

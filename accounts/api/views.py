@@ -187,6 +187,7 @@ class MyInvitationsView(_OwnAccountView):
 
     serializer_class = s.MyInvitationSerializer
     pagination_class = None
+    filter_backends: list = []
 
     @extend_schema(responses=s.MyInvitationSerializer(many=True))
     def get(self, request: Request) -> Response:

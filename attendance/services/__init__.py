@@ -22,6 +22,7 @@ from attendance.services.excuses import (
 from attendance.services.notifications import absence_notice_send
 from attendance.services.records import (
     RefreshResult,
+    record_mark,
     record_override,
     record_override_clear,
     records_refresh,
@@ -73,6 +74,7 @@ __all__ = [
     "holiday_create",
     "holiday_delete",
     "holiday_update",
+    "record_mark",
     "record_override",
     "record_override_clear",
     "records_refresh",

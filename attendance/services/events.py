@@ -297,6 +297,12 @@ def _draft_build(
 
     if camera is not None and not camera.is_active:
         fail("camera", f"Camera {camera.name!r} is switched off.")
+    if occurred_at is not None:
+        try:
+            check_datetime(occurred_at)  # typed callers (sightings, the admin) too
+        except InputError as problem:
+            fail("occurred_at", str(problem))
+            occurred_at = None
     if occurred_at is not None and occurred_at > now + FUTURE_TOLERANCE:
         fail(
             "occurred_at",

@@ -507,3 +507,28 @@ def record_override_clear(
         now=now,
     ).save()
     return record
+
+
+@transaction.atomic
+def record_mark(
+    *, session: Session, person_id: int, status: str, reason: str, actor: Actor | None
+) -> AttendanceRecord:
+    """Set one person's status at a session by hand, from the roster.
+
+    A person nobody has seen yet has no record: it is computed first (one audited change), then
+    overridden (a second, with the reason), so the history shows both what the system said and
+    the correction.
+    """
+    if status not in OVERRIDE_STATUSES:
+        raise ValidationError({"status": f"Choose one of {', '.join(OVERRIDE_STATUSES)}."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the status is changed (it is audited)."})
+    (locked,) = sessions_lock([session.pk])
+    record = AttendanceRecord.unscoped.filter(session=locked, person_id=person_id).first()
+    if record is None:
+        expected = locked.unit.people.filter(pk=person_id, is_active=True).exists()
+        if not expected:
+            raise ValidationError({"person": "This person is not expected at this session."})
+        records_refresh(pairs={locked: [person_id]}, actor=actor)
+        record = AttendanceRecord.unscoped.get(session=locked, person_id=person_id)
+    return record_override(record=record, status=status, reason=reason, actor=actor)

@@ -182,6 +182,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_METADATA_CLASS": "gaitportal.api.metadata.Metadata",
     "DEFAULT_PAGINATION_CLASS": "gaitportal.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from accounts.api.fields import TenantPrimaryKeyRelatedField
 from accounts.models import Person
 from attendance.models import Camera
-from gaitportal.api import fields
+from gaitportal.api.fields import DateTimeField
 from recognition.models import (
     BiometricAccessLog,
     Decision,
@@ -41,7 +41,7 @@ class SampleInSerializer(serializers.Serializer):
         Person, required=False, allow_null=True, help_text="Who walks (enrolment only)."
     )
     camera = IdField(Camera, required=False, allow_null=True)
-    captured_at = fields.DateTimeField(
+    captured_at = DateTimeField(
         required=False, help_text="When the clip was recorded (default: the upload time)."
     )
 
@@ -77,7 +77,9 @@ class SampleSerializer(serializers.ModelSerializer):
     recognitions = RecognitionBriefSerializer(many=True, read_only=True)
     templates = serializers.SerializerMethodField()
     file_kept = serializers.SerializerMethodField()
-    model_version = serializers.SlugRelatedField(slug_field="model_version", read_only=True)
+    model_version = serializers.SlugRelatedField(
+        slug_field="model_version", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = GaitSample
@@ -120,7 +122,9 @@ class SampleSerializer(serializers.ModelSerializer):
 
 class RecognitionSerializer(serializers.ModelSerializer):
     camera = serializers.IntegerField(source="sample.camera_id", read_only=True, allow_null=True)
-    model_version = serializers.SlugRelatedField(slug_field="model_version", read_only=True)
+    model_version = serializers.SlugRelatedField(
+        slug_field="model_version", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Recognition

@@ -53,6 +53,9 @@ class GaitModelVersion(TenantOwnedModel):
     is_fallback = models.BooleanField(default=True)
     calibration_note = models.TextField(blank=True)
     calibrated_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every service that adds or removes templates of this version, so each worker's
+    # cached gallery matrix is checked with one primary-key read (matching.gallery_for).
+    gallery_revision = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
 

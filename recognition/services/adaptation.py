@@ -16,6 +16,7 @@ from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.pipeline import analyse_tracks
 from recognition.gait.tracks import PoseTrack
 from recognition.models import GaitModelVersion, GaitSample, GaitTemplate
+from recognition.services.matching import gallery_changed
 from recognition.services.versions import (
     calibration_recompute,
     checkpoint_path,
@@ -67,6 +68,8 @@ def gallery_reembed(*, version: GaitModelVersion) -> int:
                 },
             )
             made += 1
+    if made:
+        gallery_changed(versions=[version])
     calibration_recompute(version=version)
     return made
 

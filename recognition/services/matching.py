@@ -2,7 +2,8 @@
 
 The gallery holds one row per enrolled person: the normalised mean of the person's templates
 for one model version (as calibration scores them). It is built once per worker and rebuilt
-when the templates change (their count or newest id moved).
+when the version's `gallery_revision` moved (services bump it whenever they add or remove
+templates); a person deleted without the services is caught when matched (processing).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Count, Max
+from django.db.models import F
 
 from recognition.gait.embedding import l2_normalize, search
-from recognition.models import Decision, GaitModelVersion, GaitTemplate
+from recognition.models import Decision, GaitModelVersion
 from recognition.services.versions import enrolment_embeddings
 
 TOP_K = 5
@@ -48,10 +49,25 @@ _galleries: dict[int, Gallery] = {}
 
 
 def _stamp(version: GaitModelVersion) -> tuple:
-    agg = GaitTemplate.objects.filter(model_version=version).aggregate(
-        n=Count("id"), last=Max("id")
+    revision = (
+        GaitModelVersion.objects.filter(pk=version.pk)
+        .values_list("gallery_revision", flat=True)
+        .first()
     )
-    return (agg["n"], agg["last"])
+    return (revision,)
+
+
+def gallery_changed(*, versions) -> None:
+    """Tell every worker that these versions' templates changed (their caches rebuild)."""
+    GaitModelVersion.objects.filter(pk__in=[v.pk for v in versions]).update(
+        gallery_revision=F("gallery_revision") + 1
+    )
+
+
+def gallery_forget(*, version: GaitModelVersion) -> None:
+    """Drop this worker's cached gallery (a matched person was deleted behind the services)."""
+    with _lock:
+        _galleries.pop(version.pk, None)
 
 
 def gallery_for(*, version: GaitModelVersion) -> Gallery:

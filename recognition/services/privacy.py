@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Institution, Person
-from recognition.models import BiometricAccessLog, GaitSample, GaitTemplate, Recognition
+from recognition.models import (
+    BiometricAccessLog,
+    GaitModelVersion,
+    GaitSample,
+    GaitTemplate,
+    Recognition,
+)
+from recognition.services.matching import gallery_changed
 
 
 def access_log_record(
@@ -39,7 +46,9 @@ def person_biometrics_erase(*, person: Person, actor: Actor, reason: str = "") -
     keypoints of clips they were recognised in; attendance stays. Leaves an audit entry."""
     templates = GaitTemplate.objects.filter(person=person)
     n_templates = templates.count()
+    versions = list(GaitModelVersion.objects.filter(templates__person=person).distinct())
     templates.delete()
+    gallery_changed(versions=versions)
     samples = list(GaitSample.objects.filter(person=person))
     for sample in samples:
         _delete_files(sample)

@@ -21,6 +21,7 @@ from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from accounts.models import Person
 from attendance.models import PresenceEvent
 from attendance.services import sighting_record
 from recognition.gait.errors import GaitInputError, PoseBackendUnavailableError
@@ -30,7 +31,12 @@ from recognition.gait.pipeline import SampleAnalysis, WalkerResult, analyse_trac
 from recognition.gait.tracks import PoseTrack
 from recognition.models import Decision, GaitModelVersion, GaitSample, GaitTemplate, Recognition
 from recognition.services import runtime
-from recognition.services.matching import gallery_for, match_probe
+from recognition.services.matching import (
+    gallery_changed,
+    gallery_for,
+    gallery_forget,
+    match_probe,
+)
 from recognition.services.versions import embedder_for, model_version_active
 
 log = logging.getLogger(__name__)
@@ -244,7 +250,7 @@ def _enrol(
 
 
 def template_store(*, sample: GaitSample, version: GaitModelVersion, walker: WalkerResult):
-    template, _ = GaitTemplate.objects.get_or_create(
+    template, created = GaitTemplate.objects.get_or_create(
         model_version=version,
         sample=sample,
         track_id=walker.track_id,
@@ -257,6 +263,8 @@ def template_store(*, sample: GaitSample, version: GaitModelVersion, walker: Wal
             "direction": walker.direction,
         },
     )
+    if created:
+        gallery_changed(versions=[version])
     return template
 
 
@@ -272,6 +280,16 @@ def _identify(
             threshold=version.threshold,
             review_threshold=version.review_threshold,
         )
+        if match.person_id is not None and not Person.objects.filter(pk=match.person_id).exists():
+            # deleted without the services since this worker built its gallery: rebuild
+            gallery_forget(version=version)
+            gallery = gallery_for(version=version)
+            match = match_probe(
+                walker.embedding,
+                gallery=gallery,
+                threshold=version.threshold,
+                review_threshold=version.review_threshold,
+            )
         recognition, _ = Recognition.objects.get_or_create(
             sample=sample,
             track_id=walker.track_id,

@@ -242,7 +242,12 @@ def sample_retry(*, sample: GaitSample) -> GaitSample:
 
 def sample_delete(*, sample: GaitSample) -> None:
     """Remove a sample with its files (its recognitions go with it; presence events stay)."""
+    from recognition.models import GaitModelVersion
+    from recognition.services.matching import gallery_changed
+
+    versions = list(GaitModelVersion.objects.filter(templates__sample=sample).distinct())
     for field_file in (sample.file, sample.keypoints):
         if field_file:
             field_file.delete(save=False)
     sample.delete()
+    gallery_changed(versions=versions)

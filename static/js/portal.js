@@ -6,3 +6,13 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => select.form.submit());
   }
 });
+
+// The roster's panel (one person's corrections and events) is loaded in place by htmx: bring it
+// into view and put the keyboard there.
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target && event.detail.target.id === "panel") {
+    event.detail.target.scrollIntoView({ block: "start" });
+    const first = event.detail.target.querySelector("select, input:not([type=hidden]), button");
+    if (first) first.focus({ preventScroll: true });
+  }
+});

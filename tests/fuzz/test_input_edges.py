@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.utils import timezone
+from django_filters import rest_framework as filters
 from drf_spectacular.generators import EndpointEnumerator
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser as DRFJSONParser
@@ -26,6 +27,7 @@ from accounts.tenancy import tenant_scope
 from attendance import services as attendance_services
 from attendance.models import Excuse, Holiday, PresenceEvent
 from gaitportal.api import fields as policy_fields
+from gaitportal.api import filters as policy_filters
 from gaitportal.api.parsers import JSONParser
 from tests.factories import SessionFactory
 
@@ -358,6 +360,20 @@ def test_every_api_view_parses_json_through_the_guarded_parser() -> None:
                 assert issubclass(parser, JSONParser), view
 
 
+def test_every_api_filter_of_ids_dates_and_instants_holds_the_policy() -> None:
+    """A filter set declaring django-filter's NumberFilter or DateFilter would bypass it."""
+    ours = (policy_filters.IdFilter, policy_filters.DateFilter, policy_filters.IsoDateTimeFilter)
+    plain = (filters.NumberFilter, filters.DateFilter, filters.IsoDateTimeFilter)
+    checked = 0
+    for view in _api_views():
+        filterset = getattr(view, "filterset_class", None)
+        for name, declared in filterset.base_filters.items() if filterset else ():
+            if isinstance(declared, plain):
+                checked += 1
+                assert isinstance(declared, ours), f"{filterset.__qualname__}.{name}"
+    assert checked >= 10
+
+
 def _all_subclasses(cls: type) -> set[type]:
     found = set()
     for sub in cls.__subclasses__():
@@ -388,3 +404,55 @@ def test_every_writable_date_or_time_field_holds_the_policy() -> None:
                 assert isinstance(field, ours), f"{serializer_class.__qualname__}.{name}"
     assert checked >= 5
     assert models.DateTimeField in serializers.ModelSerializer.serializer_field_mapping
+
+
+@pytest.mark.parametrize("unit", [str(2**70), "²", "-1", "x"])
+@pytest.mark.django_db
+def test_the_sessions_page_ignores_a_unit_that_is_no_id(tenant_a, client, unit) -> None:
+    client.force_login(tenant_a.user(Role.REGISTRAR))
+    assert client.get("/attendance/", {"unit": unit}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_superuser_naming_an_id_beyond_64_bits_finds_no_institution(tenant_a) -> None:
+    from accounts.tenant_resolution import resolve_user_membership
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True)
+    assert resolve_user_membership(root, str(2**70), fallback_to_default=False) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_csv_with_nul_bytes_is_a_row_error(tenant_a, admin) -> None:
+    text = b"external_id,first_name,last_name\nS-1,A\x00da,B\n"
+    response = admin.post(
+        f"{API}/people/import/",
+        {"file": SimpleUploadedFile("p.csv", text), "dry_run": True},
+        format="multipart",
+    )
+    assert response.status_code == 400 and response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_typed_sighting_outside_the_window_is_refused(tenant_a) -> None:
+    from attendance.services.events import _draft_build
+
+    errors = []
+    draft = _draft_build(
+        person_id=tenant_a.people[0].pk,
+        camera=None,
+        occurred_at=datetime(1, 1, 1, tzinfo=UTC),
+        source=PresenceEvent.Source.MANUAL,
+        now=timezone.now(),
+        error=lambda field, message: errors.append(field),
+    )
+    assert draft is None and errors == ["occurred_at"]
+
+
+@pytest.mark.django_db
+def test_options_on_every_api_path_is_never_a_server_error(tenant_a, registrar) -> None:
+    # me/default-institution/ edits the caller's own setting: PUT without an id in the URL.
+    paths = [p for p, _, _, _ in EndpointEnumerator().get_api_endpoints() if "{" not in p]
+    assert f"{API}/me/default-institution/" in paths
+    for path in paths:
+        assert registrar.options(path).status_code < 500, path

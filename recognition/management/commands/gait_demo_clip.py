@@ -2,10 +2,14 @@
 
     python manage.py gait_demo_clip --institution <slug> [--person <external id>] [--out clip.mp4]
 
-Writes a rendered stick-figure video (.mp4/.avi) or a keypoint file (.npz/.json/.csv) of a walk
-the demo never enrolled, by the demo person given (default: the first enrolled one). Upload it
-at /api/v1/recognition/samples/ (purpose identify, camera "Main entrance") or in the admin, and
+Writes a keypoint file (.npz/.json/.csv) or a video of a clothed cartoon figure (.mp4/.avi) of a
+walk the demo never enrolled, by the demo person given (default: the first enrolled one). Upload
+it at /api/v1/recognition/samples/ (purpose identify, camera "Main entrance") or in the admin, and
 see it recognised and counted. --stranger walks someone who is not enrolled (stays unknown).
+
+The demo enrols from keypoint files; a video goes through pose estimation (MediaPipe), whose
+tracks of a cartoon differ from the synthetic detector's, so a video is recognised reliably only
+against enrolments from videos too (upload two clips of the person with purpose enrol first).
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import Institution
 from accounts.tenancy import tenant_scope
 from recognition.demo import DEMO_SUBJECT_BASE, STRANGER_SUBJECT, demo_people, demo_walk
+from recognition.demo_render import render_walk_video
 from recognition.gait.keypoints import write_keypoint_file
-from recognition.gait.synthetic import render_video
 
 KEYPOINT_FORMATS = {".npz": "npz", ".json": "coco", ".csv": "csv"}
 
@@ -56,7 +60,7 @@ class Command(BaseCommand):
         out = Path(options["out"])
         suffix = out.suffix.lower()
         if suffix in (".mp4", ".avi"):
-            render_video(track, out)
+            render_walk_video(track, out)
         elif suffix in KEYPOINT_FORMATS:
             write_keypoint_file(out, [track], KEYPOINT_FORMATS[suffix])
         else:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.roles import Role
 from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from attendance.models import PresenceEvent
-from recognition import services
-from recognition.models import Decision, GaitSample, GaitTemplate, Recognition
+from recognition import services, tasks
+from recognition.models import (
+    BiometricAccessLog,
+    Decision,
+    GaitModelVersion,
+    GaitSample,
+    GaitTemplate,
+    Recognition,
+)
+from tests.factories import GaitSampleFactory
 from tests.recognition.portal.conftest import walk_bytes
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +136,121 @@ def test_enrolment_needs_consent(gait_site) -> None:
             person=tenant.people[0],
         )
     assert "person" in err.value.message_dict
+
+
+def test_calibration_falls_back_marked_until_enough_enrolments(gait_site) -> None:
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        _enrol_all(inst, None, people[:2])
+        version = services.calibration_recompute(
+            version=services.model_version_active(institution=inst)
+        )
+        assert version.is_fallback and version.threshold == version.shipped_threshold
+        assert "enrolled people" in version.calibration_note
+        assert version.calibration_people == 2 and version.genuine_pairs == 4
+
+
+def test_erasure_removes_biometrics_and_leaves_an_audit_entry(gait_site) -> None:
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
+    with tenant_scope(inst):
+        _enrol_all(inst, actor, people[:2])
+        sample = GaitSample.objects.filter(person=people[0]).first()
+        files = [Path(sample.file.path), Path(sample.keypoints.path)]
+        assert all(f.exists() for f in files)
+        summary = services.person_biometrics_erase(person=people[0], actor=actor, reason="left")
+        assert summary["templates"] == 2 and summary["enrolment_samples"] == 2
+        assert not GaitTemplate.objects.filter(person=people[0]).exists()
+        assert not GaitSample.objects.filter(person=people[0]).exists()
+        assert not any(f.exists() for f in files)
+        assert GaitTemplate.objects.filter(person=people[1]).count() == 2
+        entry = BiometricAccessLog.objects.get(action="erase")
+        assert entry.person == people[0] and entry.detail["reason"] == "left"
+
+
+def test_raw_videos_are_purged_after_retention_keypoints_stay(gait_site) -> None:
+    tenant, _camera, _people = gait_site
+    inst = tenant.institution
+    inst.raw_video_retention_days = 7
+    inst.save()
+    with tenant_scope(inst):
+        old = GaitSampleFactory(
+            institution=inst,
+            kind="video",
+            status="done",
+            finished_at=timezone.now() - timedelta(days=8),
+        )
+        recent = GaitSampleFactory(
+            institution=inst, kind="video", status="done", finished_at=timezone.now()
+        )
+        for sample in (old, recent):
+            sample.file.save("clip.mp4", ContentFile(b"video"), save=False)
+            sample.keypoints.save("k.npz", ContentFile(b"kp"), save=False)
+            sample.save()
+        old_path = Path(old.file.path)
+        assert tasks.purge_raw_videos() == 1
+        old.refresh_from_db()
+        recent.refresh_from_db()
+        assert not old.file and old.file_deleted_at and not old_path.exists()
+        assert old.keypoints and recent.file
+
+
+def test_reembedding_a_new_version_uses_the_kept_keypoints(gait_site) -> None:
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        _enrol_all(inst, None, people[:3])
+        active = services.model_version_active(institution=inst)
+        other = GaitModelVersion.objects.create(
+            institution=inst,
+            model_version="same-weights-new-row",
+            shipped_threshold=active.shipped_threshold,
+            threshold=active.threshold,
+            review_threshold=active.review_threshold,
+        )
+        assert services.gallery_reembed(version=other) == 6
+        mine = sorted(GaitTemplate.objects.filter(model_version=other).values_list("person_id"))
+        assert mine == sorted(
+            GaitTemplate.objects.filter(model_version=active).values_list("person_id")
+        )
+        assert services.gallery_reembed(version=other) == 0  # idempotent
+
+
+def test_adaptation_needs_enough_people_and_keeps_the_model(gait_site) -> None:
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        _enrol_all(inst, None, people[:2])
+        outcome = services.institution_model_adapt(institution=inst, epochs=1)
+        assert not outcome["accepted"] and "at least" in outcome["reason"]
+        assert GaitModelVersion.objects.count() == 1
+
+
+def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> None:
+    from accounts.services import person_delete
+
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
+
+    def identify(subject, seed):
+        sample = services.sample_create(
+            institution=inst,
+            actor=actor,
+            content=walk_bytes(subject, seed),
+            filename="p.npz",
+            purpose="identify",
+        ).sample
+        return Recognition.objects.get(sample=sample)
+
+    with tenant_scope(inst):
+        _enrol_all(inst, actor, people[:3])
+        assert identify(0, 11).person == people[0]  # the gallery is now cached
+        services.person_biometrics_erase(person=people[0], actor=actor)
+        assert identify(0, 12).person is None  # erased: no longer in any worker's gallery
+        assert identify(1, 11).person == people[1]
+        person_delete(person=people[1])  # cascades to templates without the services
+        rec = identify(1, 12)
+        assert rec.person is None or rec.person.pk != people[1].pk

@@ -23,6 +23,7 @@ from django.conf import settings
 from tests.recognition.gait.perception_helpers import render_video
 
 ROOT = Path(settings.BASE_DIR)
+SCRIPT = "tests/recognition/portal/worker_script.py"
 TIMEOUT, RETRY = 40, 41  # seconds: a task runs at most TIMEOUT, is redelivered after RETRY
 
 
@@ -91,7 +92,7 @@ def test_killed_worker_completes_the_sample_exactly_once(worker_env, tmp_path) -
     enrol = render_video(tmp_path / "enrol.avi", _walker(0), n_frames=120, size=(640, 480))
     probe = render_video(tmp_path / "probe.avi", _walker(20), n_frames=120, size=(640, 480))
     out = subprocess.run(
-        [sys.executable, "tests/recognition/portal/worker_script.py", str(enrol), str(probe)],
+        [sys.executable, SCRIPT, "setup", str(enrol), str(probe)],
         cwd=ROOT,
         env=env,
         check=True,

@@ -1,0 +1,1 @@
+"""Attendance pages: sessions (list, week, roster with corrections) and reports."""
