@@ -89,7 +89,10 @@ class NetworkDesign:
 
     def __init__(self, spec: str) -> None:
         self.spec = spec
-        base, _, option = spec.partition("/")
+        base, option = spec, ""
+        for known in ("notta", "dense"):  # a path has slashes too
+            if spec.endswith("/" + known):
+                base, option = spec[: -len(known) - 1], known
         tta = option != "notta"
         shipped = base == "shipped" or base.startswith("member")
         path = DEFAULT_MODEL_PATH if shipped else Path(base)

@@ -127,7 +127,7 @@ def main() -> None:
         lr=args.lr,
         synthetic_people=synthetic,
         validation_people=40,
-        progress=False,
+        progress=True,
     )
     ckpt = load_checkpoint(out)
     print(

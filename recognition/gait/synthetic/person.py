@@ -196,13 +196,28 @@ def population(name: str = "real-fit", path: str | Path | None = None) -> dict[s
     return {k: float(v) for k, v in out.items()}
 
 
-def generate_person(seed: int, spreads: Mapping[str, float] | None = None) -> Person:
+_named_population = population  # generate_person's keyword of the same name hides it
+
+
+def generate_person(
+    seed: int, spreads: Mapping[str, float] | None = None, *, population: str | None = None
+) -> Person:
     """Draw one person from the seed (the same seed always gives the same person).
 
-    ``spreads``: the population to draw from (:func:`population`; default: DEFAULT_SPREADS).
+    ``spreads``: the population to draw from (:func:`population`; default: DEFAULT_SPREADS);
+    ``population``: a named one instead (``"real-fit"``), as a training config's ``[walker]``
+    table gives it (``population = "real-fit"``); ``spreads`` then override single entries.
     Its ``walk_*`` entries, if any, travel with the person (``extras["walk"]``) and set how much
     their walks differ from each other (walker.walk_variation).
     """
+    if population is not None:
+        try:
+            named = _named_population(population)
+        except (
+            ValueError
+        ) as exc:  # a bad option, as an unknown keyword is (config readers rely on it)
+            raise TypeError(str(exc)) from exc
+        spreads = {**named, **(spreads or {})}
     p = dict(DEFAULT_SPREADS)
     p.update(spreads or {})
     rng = np.random.default_rng([0x6A17, int(seed)])

@@ -166,6 +166,9 @@ def test_real_fit_population_changes_people_and_their_walks_only_when_asked():
     with pytest.raises(ValueError, match="unknown population"):
         population("martian")
     plain, real = generate_person(5), generate_person(5, fitted)
+    # as a training config's [walker] table names it
+    named = generate_person(5, population="real-fit")
+    assert (named.stride_hz, named.extras) == (real.stride_hz, real.extras)
     assert plain.extras == {} and real.extras["walk"]["walk_scale_sd"] == fitted["walk_scale_sd"]
     assert generate_person(5, DEFAULT_SPREADS).stature == plain.stature  # same draws, same seed
     track = walk(real, "nm", 90, seed=1)
