@@ -38,6 +38,9 @@ PROBE_WALK = 5
 VIDEO_ENROLLED = 1
 VIDEO_FRAMES, VIDEO_FPS = 120, 30.0  # 4 s: the shortest random walks (2 s) are often not found
 STRANGER_SUBJECT = DEMO_SUBJECT_BASE + 999
+# Someone not enrolled whose walk scores between the review and accept thresholds (0.58 against
+# the demo gallery, measured), so the review queue has a case to show.
+LOOKALIKE_SUBJECT = DEMO_SUBJECT_BASE + 928
 
 
 def demo_people(institution: Institution) -> list[Person]:
@@ -118,7 +121,8 @@ def seed_recognition_demo(*, institution: Institution) -> dict[str, Any]:
                         person=person,
                     )
         camera = Camera.objects.filter(name="Main entrance").first()
-        probes = [DEMO_SUBJECT_BASE + i for i in range(min(2, len(people)))] + [STRANGER_SUBJECT]
+        probes = [DEMO_SUBJECT_BASE + i for i in range(min(2, len(people)))]
+        probes += [STRANGER_SUBJECT, LOOKALIKE_SUBJECT]
         for subject in probes:
             _upload(
                 institution,

@@ -10,7 +10,10 @@ see it recognised and counted. --stranger walks someone who is not enrolled (sta
 A video goes through pose estimation (MediaPipe), whose tracks of a cartoon differ from keypoint
 files', so it is recognised against video enrolments: seed_demo enrols the first demo person of
 each institution from two rendered videos too (the default --person). Other people's videos need
-two clips of them uploaded with purpose enrol first.
+two clips of them uploaded with purpose enrol first. Caveat, measured: MediaPipe's tracks of the
+cartoon carry little identity, so videos of other walkers (--stranger included) are often taken
+for the video-enrolled person too (4 of 6 stranger clips were accepted as them); keypoint files
+are the faithful demo of recognition, videos the demo of the pipeline.
 """
 
 from __future__ import annotations
