@@ -254,3 +254,34 @@ def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> No
         person_delete(person=people[1])  # cascades to templates without the services
         rec = identify(1, 12)
         assert rec.person is None or rec.person.pk != people[1].pk
+
+
+def test_deleting_a_person_removes_their_gait_files(gait_site) -> None:
+    from accounts.services import person_delete
+
+    tenant, camera, people = gait_site
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
+    with tenant_scope(inst):
+        _enrol_all(inst, actor, people[:2])
+        probe = services.sample_create(
+            institution=inst,
+            actor=actor,
+            content=walk_bytes(0, 7),
+            filename="probe.npz",
+            purpose="identify",
+            camera=camera,
+        ).sample
+        assert Recognition.objects.get(sample=probe).person == people[0]
+        files = [
+            Path(f.path)
+            for s in [*GaitSample.objects.filter(person=people[0]), probe]
+            for f in (s.file, s.keypoints)
+            if f
+        ]
+        assert files and all(f.exists() for f in files)
+        person_delete(person=people[0], actor=actor)
+        assert not any(f.exists() for f in files)
+        log = BiometricAccessLog.objects.get(action=BiometricAccessLog.Action.ERASE)
+        assert log.person is None and log.person_label and log.detail["reason"] == "person deleted"
+        assert GaitSample.objects.filter(person=people[1]).count() == 2  # others untouched
