@@ -285,3 +285,41 @@ def test_deleting_a_person_removes_their_gait_files(gait_site) -> None:
         log = BiometricAccessLog.objects.get(action=BiometricAccessLog.Action.ERASE)
         assert log.person is None and log.person_label and log.detail["reason"] == "person deleted"
         assert GaitSample.objects.filter(person=people[1]).count() == 2  # others untouched
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_completes(gait_site, settings) -> None:
+    from django_q.models import Schedule
+
+    from recognition.services.processing import RETRY_BASE_SECONDS
+    from recognition.services.samples import sample_create as create_without_running
+
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        sample = create_without_running(
+            institution=inst,
+            actor=None,
+            content=walk_bytes(0, 1),
+            filename="walk.npz",
+            purpose="enrol",
+            person=people[0],
+        ).sample
+        assert sample.status == GaitSample.Status.QUEUED
+        # Storage failing to write the kept keypoints (a file where their folder goes): an
+        # OSError, worth retrying, unlike an unreadable upload.
+        blocker = Path(settings.MEDIA_ROOT) / "recognition" / str(inst.pk) / "keypoints"
+        blocker.write_bytes(b"")
+
+        assert tasks.process_sample(sample.pk) == "retry scheduled"
+        sample.refresh_from_db()
+        assert (sample.status, sample.attempts) == (GaitSample.Status.QUEUED, 1)
+        assert sample.error.startswith("Retrying after")
+        retry = Schedule.objects.get(name__startswith=f"retry gait sample {sample.pk}")
+        wait = (retry.next_run - timezone.now()).total_seconds()
+        assert RETRY_BASE_SECONDS - 5 < wait <= RETRY_BASE_SECONDS
+
+        blocker.unlink()  # storage is back: the scheduled retry completes the sample
+        assert tasks.process_sample(sample.pk) == GaitSample.Status.DONE
+        sample.refresh_from_db()
+        assert sample.attempts == 2 and sample.error == ""
+        assert GaitTemplate.objects.filter(person=people[0]).count() == 1
