@@ -204,7 +204,7 @@ class PersonAdmin(ServiceWritesAdmin):
         )
 
     def delete(self, request, obj) -> None:
-        services.person_delete(person=obj)
+        services.person_delete(person=obj, actor=self.actor(request))
 
 
 @admin.register(APIKey)

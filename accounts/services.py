@@ -395,7 +395,17 @@ def person_update(
     return person
 
 
-def person_delete(*, person: Person) -> None:
+@transaction.atomic
+def person_delete(*, person: Person, actor: Actor | None = None) -> None:
+    """Delete a person and their gait files: rows cascade, files on disk do not."""
+    # Imported here: recognition builds on accounts, not the other way round.
+    from recognition.services import person_biometrics_erase
+
+    person_biometrics_erase(
+        person=person,
+        actor=actor or Actor(institution=person.institution, role=None),
+        reason="person deleted",
+    )
     person.delete()
 
 

@@ -2,8 +2,10 @@
 
 Each enrolled demo person walks like one synthetic person (subject DEMO_SUBJECT_BASE + their
 position), so `gait_demo_clip` can render a new walk of theirs for a newcomer to upload and see
-recognised. Keypoint files, not videos, keep seeding fast; idempotent (a file already uploaded
-is the same sample).
+recognised. Keypoint files keep seeding fast; the first person is also enrolled from rendered
+videos through pose estimation (MediaPipe's tracks of a cartoon differ from keypoint files', so a
+video is recognised only against video enrolments). Idempotent (a file already uploaded is the
+same sample; rendering is deterministic).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from attendance.models import Camera
 from recognition import services
+from recognition.demo_render import render_walk_video
 from recognition.gait.keypoints import write_keypoint_file
 from recognition.gait.synthetic import EVAL_SUBJECT_BASE, generate_person, walk
 from recognition.gait.tracks import PoseTrack
@@ -30,7 +33,14 @@ DEMO_SUBJECT_BASE = EVAL_SUBJECT_BASE + 700_000
 DEMO_ENROLLED = 5
 ENROL_WALKS = (1, 2)
 PROBE_WALK = 5
+# Only the first person per institution: MediaPipe's tracks of different cartoon walkers are
+# alike enough that a second video-enrolled person would take the first one's clips.
+VIDEO_ENROLLED = 1
+VIDEO_FRAMES, VIDEO_FPS = 120, 30.0  # 4 s: the shortest random walks (2 s) are often not found
 STRANGER_SUBJECT = DEMO_SUBJECT_BASE + 999
+# Someone not enrolled whose walk scores between the review and accept thresholds (0.58 against
+# the demo gallery, measured), so the review queue has a case to show.
+LOOKALIKE_SUBJECT = DEMO_SUBJECT_BASE + 928
 
 
 def demo_people(institution: Institution) -> list[Person]:
@@ -42,18 +52,37 @@ def demo_walk(subject: int, walk_seed: int, *, view: float = 90) -> PoseTrack:
     return walk(generate_person(subject), "nm", view, seed=walk_seed)
 
 
+def demo_video_walk(subject: int, walk_seed: int) -> PoseTrack:
+    """A walk to render: fixed length, no simulated detector noise (MediaPipe adds its own)."""
+    return walk(
+        generate_person(subject),
+        "nm",
+        90,
+        seed=walk_seed,
+        n_frames=VIDEO_FRAMES,
+        fps=VIDEO_FPS,
+        noise=False,
+    )
+
+
 def _keypoint_bytes(track: PoseTrack) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         return write_keypoint_file(Path(tmp) / "walk.npz", [track], "npz").read_bytes()
 
 
-def _upload(institution, actor, track, **kwargs) -> GaitSample:
+def _video_bytes(track: PoseTrack) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return render_walk_video(track, Path(tmp) / "walk.mp4").read_bytes()
+
+
+def _upload(institution, actor, track, *, video: bool = False, **kwargs) -> GaitSample:
+    content = _video_bytes(track) if video else _keypoint_bytes(track)
     with transaction.atomic():
         made = services.sample_create(
             institution=institution,
             actor=actor,
-            content=_keypoint_bytes(track),
-            filename="walk.npz",
+            content=content,
+            filename="walk.mp4" if video else "walk.npz",
             **kwargs,
         )
     # Seeding runs without a worker: process here (a worker finding it done does nothing).
@@ -82,8 +111,18 @@ def seed_recognition_demo(*, institution: Institution) -> dict[str, Any]:
                     purpose=GaitSample.Purpose.ENROL,
                     person=person,
                 )
+                if i < VIDEO_ENROLLED:
+                    _upload(
+                        institution,
+                        actor,
+                        demo_video_walk(DEMO_SUBJECT_BASE + i, w),
+                        video=True,
+                        purpose=GaitSample.Purpose.ENROL,
+                        person=person,
+                    )
         camera = Camera.objects.filter(name="Main entrance").first()
-        probes = [DEMO_SUBJECT_BASE + i for i in range(min(2, len(people)))] + [STRANGER_SUBJECT]
+        probes = [DEMO_SUBJECT_BASE + i for i in range(min(2, len(people)))]
+        probes += [STRANGER_SUBJECT, LOOKALIKE_SUBJECT]
         for subject in probes:
             _upload(
                 institution,

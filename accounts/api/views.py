@@ -295,7 +295,7 @@ class PersonViewSet(TenantModelViewSet):
         )
 
     def perform_destroy(self, instance: Person) -> None:
-        services.person_delete(person=instance)
+        services.person_delete(person=instance, actor=self.actor)
 
     @extend_schema(request=s.PeopleImportSerializer, responses=s.ImportReportSerializer)
     @action(

@@ -254,3 +254,72 @@ def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> No
         person_delete(person=people[1])  # cascades to templates without the services
         rec = identify(1, 12)
         assert rec.person is None or rec.person.pk != people[1].pk
+
+
+def test_deleting_a_person_removes_their_gait_files(gait_site) -> None:
+    from accounts.services import person_delete
+
+    tenant, camera, people = gait_site
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
+    with tenant_scope(inst):
+        _enrol_all(inst, actor, people[:2])
+        probe = services.sample_create(
+            institution=inst,
+            actor=actor,
+            content=walk_bytes(0, 7),
+            filename="probe.npz",
+            purpose="identify",
+            camera=camera,
+        ).sample
+        assert Recognition.objects.get(sample=probe).person == people[0]
+        files = [
+            Path(f.path)
+            for s in [*GaitSample.objects.filter(person=people[0]), probe]
+            for f in (s.file, s.keypoints)
+            if f
+        ]
+        assert files and all(f.exists() for f in files)
+        person_delete(person=people[0], actor=actor)
+        assert not any(f.exists() for f in files)
+        log = BiometricAccessLog.objects.get(action=BiometricAccessLog.Action.ERASE)
+        assert log.person is None and log.person_label and log.detail["reason"] == "person deleted"
+        assert GaitSample.objects.filter(person=people[1]).count() == 2  # others untouched
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_completes(gait_site, settings) -> None:
+    from django_q.models import Schedule
+
+    from recognition.services.processing import RETRY_BASE_SECONDS
+    from recognition.services.samples import sample_create as create_without_running
+
+    tenant, _camera, people = gait_site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        sample = create_without_running(
+            institution=inst,
+            actor=None,
+            content=walk_bytes(0, 1),
+            filename="walk.npz",
+            purpose="enrol",
+            person=people[0],
+        ).sample
+        assert sample.status == GaitSample.Status.QUEUED
+        # Storage failing to write the kept keypoints (a file where their folder goes): an
+        # OSError, worth retrying, unlike an unreadable upload.
+        blocker = Path(settings.MEDIA_ROOT) / "recognition" / str(inst.pk) / "keypoints"
+        blocker.write_bytes(b"")
+
+        assert tasks.process_sample(sample.pk) == "retry scheduled"
+        sample.refresh_from_db()
+        assert (sample.status, sample.attempts) == (GaitSample.Status.QUEUED, 1)
+        assert sample.error.startswith("Retrying after")
+        retry = Schedule.objects.get(name__startswith=f"retry gait sample {sample.pk}")
+        wait = (retry.next_run - timezone.now()).total_seconds()
+        assert RETRY_BASE_SECONDS - 5 < wait <= RETRY_BASE_SECONDS
+
+        blocker.unlink()  # storage is back: the scheduled retry completes the sample
+        assert tasks.process_sample(sample.pk) == GaitSample.Status.DONE
+        sample.refresh_from_db()
+        assert sample.attempts == 2 and sample.error == ""
+        assert GaitTemplate.objects.filter(person=people[0]).count() == 1
