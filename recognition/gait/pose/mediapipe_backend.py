@@ -17,7 +17,6 @@ small far-away people (a hall seen from the ceiling) are mostly not found.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import tempfile
@@ -153,5 +152,8 @@ class MediaPipeBackend(PoseBackend):
         return poses
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter shutdown
+        # at interpreter shutdown module globals (contextlib included) may already be gone
+        try:  # noqa: SIM105 - not contextlib: it may be gone by then
             self.close()
+        except Exception:
+            pass
