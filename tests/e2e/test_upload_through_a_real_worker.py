@@ -4,7 +4,8 @@ heavy one that takes gait samples), not by the test settings' in-process sync mo
 
 Sign in, upload a keypoint file of an enrolled synthetic walker, watch it go from Queued to Done
 through the page's polling, see who it was and the roster change; then a borderline walk lands in
-the review queue and is confirmed there with one keystroke, and that person's record changes too.
+the review queue and is confirmed there with one keystroke, and that person's record changes too;
+last a rendered video goes through real decoding and pose estimation in the heavy worker.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from django.db import connection
 from accounts.roles import Role
 from accounts.tenancy import tenant_scope
 from attendance.models import AttendanceRecord, Status
+from recognition.gait.synthetic import generate_person, render_video, walk
 from recognition.models import Decision, GaitModelVersion, Recognition
 from recognition.services.versions import model_version_active
 from tests.e2e.test_recognition_pages import enrolled, sign_in  # noqa: F401 - fixture
-from tests.recognition.portal.conftest import walk_bytes
+from tests.recognition.portal.conftest import SEED_BASE, walk_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -110,6 +112,7 @@ def test_upload_watch_recognise_and_review_through_real_workers(
     page,
     enrolled,  # noqa: F811
     start_workers,
+    tmp_path,
 ):
     tenant, camera, people, session = enrolled
     walker, borderline = people[2], people[3]
@@ -169,3 +172,16 @@ def test_upload_watch_recognise_and_review_through_real_workers(
     assert status in (Status.PRESENT, Status.LATE)
     page.goto(f"{live_server.url}/attendance/sessions/{session.pk}/")
     assert page.get_attribute(f"#person-{borderline.pk}", "data-status") == status
+
+    # a rendered stick-figure video: decoded and posed by the real backend inside the heavy worker
+    clip = render_video(
+        walk(generate_person(SEED_BASE + 1), "nm", 90, seed=11), tmp_path / "hall.mp4"
+    )
+    page.goto(f"{live_server.url}/recognition/upload/")
+    page.select_option("#upload-camera", str(camera.pk))
+    page.set_input_files("#upload-files", str(clip))
+    item = page.locator(".upload-item", has_text="hall.mp4")
+    item.locator(
+        ".sample-progress[data-status=done], .sample-progress[data-status=failed]"
+    ).wait_for(timeout=60_000)
+    assert "Done" in item.inner_text() and "Walker 1" in item.inner_text(), item.inner_text()
