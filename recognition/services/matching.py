@@ -49,12 +49,14 @@ _galleries: dict[int, Gallery] = {}
 
 
 def _stamp(version: GaitModelVersion) -> tuple:
-    revision = (
+    # created_at as well: a deleted version's id can come back (SQLite reuses the highest id
+    # after a delete) with its revision counter at 0 again, and must not find the old gallery.
+    return tuple(
         GaitModelVersion.objects.filter(pk=version.pk)
-        .values_list("gallery_revision", flat=True)
+        .values_list("gallery_revision", "created_at")
         .first()
+        or ()
     )
-    return (revision,)
 
 
 def gallery_changed(*, versions) -> None:
