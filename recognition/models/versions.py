@@ -59,6 +59,21 @@ class GaitModelVersion(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
 
+    # What a calibration writes (services.versions) and the API shows, in this order.
+    CALIBRATION_FIELDS = (
+        "threshold",
+        "review_threshold",
+        "target_far",
+        "estimated_far",
+        "estimated_tar",
+        "calibration_people",
+        "genuine_pairs",
+        "impostor_pairs",
+        "is_fallback",
+        "calibration_note",
+        "calibrated_at",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [

@@ -116,21 +116,7 @@ def calibration_recompute(*, version: GaitModelVersion) -> GaitModelVersion:
     version.is_fallback = not result.sufficient
     version.calibration_note = result.reason
     version.calibrated_at = timezone.now()
-    version.save(
-        update_fields=[
-            "threshold",
-            "review_threshold",
-            "target_far",
-            "estimated_far",
-            "estimated_tar",
-            "calibration_people",
-            "genuine_pairs",
-            "impostor_pairs",
-            "is_fallback",
-            "calibration_note",
-            "calibrated_at",
-        ]
-    )
+    version.save(update_fields=list(GaitModelVersion.CALIBRATION_FIELDS))
     return version
 
 
