@@ -195,5 +195,20 @@ def test_settings_recalibrate_and_refuse_bad_rates(site) -> None:
         },
     )
     assert "cannot be below the target" in bad.content.decode()
+    page = client.get(reverse("institution-settings")).content.decode()
+    assert 'name="enrol_from_reviews"' in page
+    saved = client.post(
+        reverse("institution-settings"),
+        {
+            "action": "recognition",
+            "target_far": "0.01",
+            "review_far": "0.05",
+            "enrol_from_reviews": "on",
+        },
+    )
+    assert saved.status_code == 302
+    with tenant_scope(tenant.institution):
+        site_settings = services.recognition_settings_get(institution=tenant.institution)
+    assert site_settings.enrol_from_reviews and not site_settings.require_consent
     done = client.post(reverse("institution-settings"), {"action": "calibrate"}, follow=True)
     assert "Calibrated on 6 people" in done.content.decode()
