@@ -230,3 +230,26 @@ def test_settings_page_api_and_admin_change_the_opt_in(tenant_a, client_for) -> 
         assert services.recognition_settings_get(
             institution=tenant_a.institution
         ).enrol_from_reviews
+
+
+def test_a_new_model_version_reembeds_reviewed_walks_too(site) -> None:
+    tenant, camera, _people, newcomer, actor = site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        _opt_in(inst)
+        rec = _identify(inst, actor, camera, STRANGER, 3)
+        services.recognition_review(recognition=rec, actor=actor, action="person", person=newcomer)
+        active = services.model_version_active(institution=inst)
+        other = GaitModelVersion.objects.create(
+            institution=inst,
+            model_version="same-weights-new-row",
+            shipped_threshold=active.shipped_threshold,
+            threshold=active.threshold,
+            review_threshold=active.review_threshold,
+        )
+        assert services.gallery_reembed(version=other) == 13  # 12 enrolment walks + 1 reviewed
+        again = GaitTemplate.objects.get(model_version=other, recognition=rec)
+        assert again.person == newcomer and again.track_id == rec.track_id
+        # withdrawing the review removes its template from every version
+        services.recognition_review(recognition=rec, actor=actor, action="unknown")
+        assert not GaitTemplate.objects.filter(recognition=rec).exists()
