@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from accounts.actors import Actor
 from accounts.models import Institution, Person
+from accounts.roles import Role
 from accounts.services import person_consent_record
+from accounts.tenancy import tenant_scope
 from recognition import services
 from tests.factories import CameraFactory, PersonFactory
 from tests.recognition.portal.conftest import walk_bytes
@@ -46,3 +48,16 @@ def consenting_people(tenant, count: int = 6) -> list[Person]:
 
 def entry_camera(institution: Institution):
     return CameraFactory(institution=institution, name="Main door", role="entry")
+
+
+def enrolled_site(tenant) -> tuple:
+    """(entry camera, six consenting people of the tenant's unit each enrolled with walks 1 and
+    2 of their synthetic subject) by the tenant's registrar; the worker runs as each upload
+    commits (a transaction test, or under uploads_run_on_commit)."""
+    inst = tenant.institution
+    actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant.user(Role.REGISTRAR))
+    with tenant_scope(inst):
+        camera = entry_camera(inst)
+        people = consenting_people(tenant)
+        enrol_walks(inst, actor, people)
+    return camera, people
