@@ -32,7 +32,9 @@ NO_KEYPOINTS = "Not added to the gallery: the pose data of this clip is no longe
 
 
 def _refusal(recognition: Recognition) -> str | None:
-    """Why this reviewed recognition may not become a template now (None: it may)."""
+    """None when this recognition may become a template now; otherwise the note to show:
+    '' when enrolment from reviews does not apply (opted out, not a reviewed acceptance), or
+    the reason it is refused (consent, pose data gone)."""
     person = recognition.person
     site = recognition_settings_get(institution=recognition.institution)
     if not site.enrol_from_reviews or person is None or recognition.reviewed_at is None:
