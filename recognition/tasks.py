@@ -52,8 +52,9 @@ def adapt_institution_model(institution_id: int, epochs: int = 10) -> dict:
 
 
 def enrol_reviewed_walk(recognition_id: int, person_id: int) -> str:
-    recognition = Recognition.unscoped.select_related("institution").filter(pk=recognition_id)
-    recognition = recognition.first()
+    recognition = (
+        Recognition.unscoped.select_related("institution").filter(pk=recognition_id).first()
+    )
     if recognition is None:
         return "gone"
     with tenant_scope(recognition.institution):
