@@ -125,6 +125,9 @@ class RecognitionSettingsForm(forms.Form):
     review_far = forms.FloatField(
         min_value=0.0001, max_value=0.5, label="False-accept rate at the bottom of the review band"
     )
+    enrol_from_reviews = forms.BooleanField(
+        required=False, label="Add walks a registrar confirmed in review to that person's gallery"
+    )
 
 
 class MemberForm(forms.Form):

@@ -9,7 +9,6 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -43,14 +42,6 @@ class Institution(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    # Recognition: a probe is accepted as a person at or above match_threshold (cosine
-    # similarity); between review_threshold and match_threshold it waits for a human.
-    match_threshold = models.FloatField(
-        default=0.80, validators=[MinValueValidator(-1.0), MaxValueValidator(1.0)]
-    )
-    review_threshold = models.FloatField(
-        default=0.70, validators=[MinValueValidator(-1.0), MaxValueValidator(1.0)]
-    )
     # Raw uploaded videos are deleted after this many days; keypoints and embeddings stay.
     # 0 deletes a video as soon as it has been processed.
     raw_video_retention_days = models.PositiveIntegerField(default=30)
@@ -61,12 +52,6 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        if self.review_threshold > self.match_threshold:
-            raise ValidationError(
-                {"review_threshold": "The review threshold cannot exceed the match threshold."}
-            )
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -24,8 +24,6 @@ from accounts.roles import Role
 INSTITUTION_SETTINGS_FIELDS = (
     "name",
     "time_zone",
-    "match_threshold",
-    "review_threshold",
     "raw_video_retention_days",
 )
 

@@ -149,9 +149,14 @@ class RecognitionAdmin(ReadOnlyAdmin):
         actor = self.actor(request) if hasattr(self, "actor") else request.actor
         for recognition in queryset:
             try:
-                services.recognition_review(recognition=recognition, actor=actor, action=action)
+                reviewed = services.recognition_review(
+                    recognition=recognition, actor=actor, action=action
+                )
             except ValidationError as error:
                 messages.error(request, f"{recognition}: {' '.join(error.messages)}")
+            else:
+                if reviewed.enrolment_note:
+                    messages.info(request, f"{reviewed}: {reviewed.enrolment_note}")
 
     def actor(self, request: HttpRequest):
         return getattr(request, "actor", None)
@@ -228,7 +233,7 @@ class BiometricAccessLogAdmin(ReadOnlyAdmin):
 @admin.register(RecognitionSettings)
 class RecognitionSettingsAdmin(ServiceWritesAdmin):
     change_capability = Capability.MANAGE_SETTINGS
-    fields = service_fields = ("require_consent", "target_far", "review_far")
+    fields = service_fields = RecognitionSettings.EDITABLE_FIELDS
 
     def create(self, request, values, form):
         return services.recognition_settings_update(institution=request.institution, **values)

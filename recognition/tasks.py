@@ -1,7 +1,7 @@
 """django-q2 entry points: they find the row, enter its tenant scope and call one service.
 
-process_sample, adapt_institution_model and reembed_gallery run on the heavy cluster
-(settings.GAIT_HEAVY_CLUSTER); recalibrate and purge_raw_videos on the default one.
+process_sample, adapt_institution_model, reembed_gallery and enrol_reviewed_walk run on the
+heavy cluster (settings.GAIT_HEAVY_CLUSTER); recalibrate and purge_raw_videos on the default one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from accounts.models import Institution
 from accounts.tenancy import tenant_scope
 from recognition import services
-from recognition.models import GaitModelVersion, GaitSample
+from recognition.models import GaitModelVersion, GaitSample, Recognition
 
 
 def process_sample(sample_id: int) -> str:
@@ -49,6 +49,19 @@ def adapt_institution_model(institution_id: int, epochs: int = 10) -> dict:
     institution = Institution.objects.get(pk=institution_id)
     with tenant_scope(institution):
         return services.institution_model_adapt(institution=institution, epochs=epochs)
+
+
+def enrol_reviewed_walk(recognition_id: int, person_id: int) -> str:
+    recognition = (
+        Recognition.unscoped.select_related("institution").filter(pk=recognition_id).first()
+    )
+    if recognition is None:
+        return "gone"
+    with tenant_scope(recognition.institution):
+        template = services.review_enrolment_make(
+            recognition_id=recognition_id, person_id=person_id
+        )
+    return "enrolled" if template is not None else "not enrolled"
 
 
 def purge_raw_videos() -> int:

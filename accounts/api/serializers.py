@@ -19,8 +19,6 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "slug",
             "kind",
             "time_zone",
-            "match_threshold",
-            "review_threshold",
             "raw_video_retention_days",
             "created_at",
         ]

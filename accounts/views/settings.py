@@ -23,9 +23,10 @@ from accounts.roles import Capability
 from accounts.views.people import _field_errors
 from attendance import selectors as attendance_selectors
 from recognition import services as recognition_services
+from recognition.models import RecognitionSettings
 
 INSTITUTION_FIELDS = ("name", "time_zone", "raw_video_retention_days")
-RECOGNITION_FIELDS = ("require_consent", "target_far", "review_far")
+RECOGNITION_FIELDS = RecognitionSettings.EDITABLE_FIELDS
 
 
 def _errors(error: ValidationError) -> str:

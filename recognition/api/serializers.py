@@ -18,6 +18,7 @@ from recognition.models import (
     GaitSample,
     GaitTemplate,
     Recognition,
+    RecognitionSettings,
 )
 from recognition.services.review import ACTIONS
 
@@ -148,6 +149,7 @@ class RecognitionSerializer(serializers.ModelSerializer):
             "reviewer",
             "reviewed_at",
             "review_note",
+            "enrolment_note",
             "created_at",
         ]
         read_only_fields = fields
@@ -253,6 +255,13 @@ class EraseOutSerializer(serializers.Serializer):
     enrolment_samples = serializers.IntegerField()
     files_of_recognised_clips = serializers.IntegerField()
     reason = serializers.CharField()
+
+
+class RecognitionSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecognitionSettings
+        fields = [*RecognitionSettings.EDITABLE_FIELDS, "updated_at"]
+        read_only_fields = ["updated_at"]
 
 
 class AdaptInSerializer(serializers.Serializer):

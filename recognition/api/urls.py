@@ -13,6 +13,7 @@ router.register("access-log", views.AccessLogViewSet, basename="recognition-acce
 
 urlpatterns = [
     path("calibration/", views.CalibrationView.as_view(), name="recognition-calibration"),
+    path("settings/", views.RecognitionSettingsView.as_view(), name="recognition-settings"),
     path("adapt/", views.AdaptView.as_view(), name="recognition-adapt"),
     path(
         "people/<int:person_id>/enrolment/",

@@ -185,6 +185,33 @@ class CalibrationView(TenantAPIMixin, APIView):
         return Response(s.CalibrationSerializer(version).data)
 
 
+class RecognitionSettingsView(TenantAPIMixin, APIView):
+    """The institution's recognition settings: consent rule, the false-accept rates the
+    thresholds are calibrated for, and enrolment from reviewed recognitions (opt-in).
+    Administrators change them (PATCH)."""
+
+    read_capability = Capability.VIEW
+    write_capability = Capability.MANAGE_SETTINGS
+
+    @extend_schema(responses={200: s.RecognitionSettingsSerializer})
+    def get(self, request: Request) -> Response:
+        row = services.recognition_settings_get(institution=request.actor.institution)
+        return Response(s.RecognitionSettingsSerializer(row).data)
+
+    @extend_schema(
+        request=s.RecognitionSettingsSerializer, responses={200: s.RecognitionSettingsSerializer}
+    )
+    def patch(self, request: Request) -> Response:
+        institution = request.actor.institution
+        row = services.recognition_settings_get(institution=institution)
+        incoming = s.RecognitionSettingsSerializer(row, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        row = services.recognition_settings_update(
+            institution=institution, **incoming.validated_data
+        )
+        return Response(s.RecognitionSettingsSerializer(row).data)
+
+
 class AdaptView(TenantAPIMixin, APIView):
     """Queue fine-tuning of the active model on this institution's enrolments; the adapted
     model is activated only if it identifies held-back enrolment walks better."""

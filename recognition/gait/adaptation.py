@@ -5,10 +5,11 @@
 walks with the base model and the adapted one. Safeguards, so that a few people cannot wreck
 the model: a small learning rate, L2-SP (the weights are pulled toward the starting ones),
 batch-norm statistics frozen at the base model's, synthetic people replayed beside the real
-ones, and a non-inferiority rule: the adapted model is accepted only when the held-back walks
-are not worse under it, neither identified less often (rank-1) nor accepted less often at a
-1 % false-accept rate among themselves (``AdaptationResult.accepted``). The caller activates
-it only then.
+ones, and a rule for accepting it (``better``): the held-back walks must not be worse under
+the adapted model, neither identified less often (rank-1) nor accepted less often at a 1 %
+false-accept rate among themselves, and something must be better: rank-1, that rate, or the
+gap between their genuine and impostor scores. A model that changes nothing is not worth
+re-embedding the gallery for. The caller activates it only when ``AdaptationResult.accepted``.
 """
 
 from __future__ import annotations
@@ -130,12 +131,13 @@ def adapt(
         )
         adapted = load_checkpoint(out)
     after = held_back_metrics(GaitEmbedder.from_checkpoint(adapted), train, held)
-    accepted = not_worse(before, after)
-    reason = (
-        "The adapted model is not worse on held-back walks; it may replace the current one."
-        if accepted
-        else "The adapted model is worse on held-back walks; the current model stays."
-    )
+    accepted = better(before, after)
+    if accepted:
+        reason = "The adapted model is better on held-back walks; it may replace the current one."
+    elif not_worse(before, after):
+        reason = "The adapted model is no better on held-back walks; the current model stays."
+    else:
+        reason = "The adapted model is worse on held-back walks; the current model stays."
     return AdaptationResult(adapted, accepted, before, after, reason)
 
 
@@ -143,4 +145,18 @@ def not_worse(before: Mapping, after: Mapping) -> bool:
     """The non-inferiority rule: held-back rank-1 and TAR at FAR 1 % both at least as good."""
     return (
         after["rank1"] >= before["rank1"] and after["tar_at_far_1pct"] >= before["tar_at_far_1pct"]
+    )
+
+
+def separation(metrics: Mapping) -> float:
+    """Mean genuine minus mean impostor score of the held-back walks (larger is better)."""
+    return metrics["genuine_mean"] - (metrics.get("impostor_mean") or 0.0)
+
+
+def better(before: Mapping, after: Mapping) -> bool:
+    """Not worse (``not_worse``) and better in rank-1, TAR at FAR 1 % or ``separation``."""
+    return not_worse(before, after) and (
+        after["rank1"] > before["rank1"]
+        or after["tar_at_far_1pct"] > before["tar_at_far_1pct"]
+        or separation(after) > separation(before)
     )

@@ -59,6 +59,8 @@ class Recognition(TenantOwnedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=500, blank=True)
+    # What the review did to the gallery (enrol_from_reviews): added, queued, or why not.
+    enrolment_note = models.CharField(max_length=300, blank=True)
     presence_event = models.ForeignKey(
         PresenceEvent,
         on_delete=models.SET_NULL,

@@ -27,7 +27,15 @@ class RecognitionSettings(TenantOwnedModel):
         validators=[MinValueValidator(0.0001), MaxValueValidator(0.5)],
         help_text="False-accept rate at the bottom of the review band.",
     )
+    enrol_from_reviews = models.BooleanField(
+        default=False,
+        help_text="Add a walk a registrar confirmed in review to that person's gallery "
+        "(never a recognition the model accepted on its own).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
+
+    # What recognition_settings_update changes (the settings page, the admin and the API).
+    EDITABLE_FIELDS = ("require_consent", "target_far", "review_far", "enrol_from_reviews")
 
     class Meta:
         verbose_name = "recognition settings"

@@ -21,6 +21,15 @@ class GaitTemplate(TenantOwnedModel):
         "recognition.GaitSample", on_delete=models.CASCADE, related_name="templates"
     )
     track_id = models.IntegerField(default=0)
+    # Set when the template came from a reviewed recognition (enrol_from_reviews), not an
+    # enrolment sample: withdrawing that review removes it.
+    recognition = models.ForeignKey(
+        "recognition.Recognition",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="templates",
+    )
     embedding = models.BinaryField()  # float32 little-endian, L2-normalised
     usable_seconds = models.FloatField(default=0.0)
     quality = models.FloatField(default=0.0)

@@ -18,6 +18,11 @@ from recognition.services.processing import (
     sample_process,
 )
 from recognition.services.review import recognition_review
+from recognition.services.review_enrolment import (
+    review_enrolment_make,
+    review_enrolment_request,
+    review_enrolment_withdraw,
+)
 from recognition.services.samples import (
     SampleCreated,
     sample_create,
@@ -54,6 +59,9 @@ __all__ = [
     "recognition_settings_get",
     "recognition_settings_update",
     "retry_delay_seconds",
+    "review_enrolment_make",
+    "review_enrolment_request",
+    "review_enrolment_withdraw",
     "sample_create",
     "sample_delete",
     "sample_enqueue",

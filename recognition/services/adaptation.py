@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Institution
-from recognition.gait.adaptation import adapt
+from recognition.gait.adaptation import ADAPT_LR, adapt
 from recognition.gait.checkpoint import save_checkpoint
+from recognition.gait.errors import GaitInputError
 from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.pipeline import analyse_tracks
 from recognition.gait.tracks import PoseTrack
 from recognition.models import GaitModelVersion, GaitSample, GaitTemplate
 from recognition.services.matching import gallery_changed
 from recognition.services.versions import (
+    FALLBACK_REVIEW_MARGIN,
     calibration_recompute,
     checkpoint_path,
     embedder_for,
@@ -26,95 +28,149 @@ from recognition.services.versions import (
 )
 
 
-def _enrolment_walks(institution: Institution) -> dict[int, list[tuple[GaitSample, PoseTrack]]]:
-    """person id -> [(sample, main walker track)] of the institution's done enrolment samples."""
-    walks: dict[int, list] = defaultdict(list)
-    samples = GaitSample.objects.filter(
-        institution=institution,
-        purpose=GaitSample.Purpose.ENROL,
-        status=GaitSample.Status.DONE,
-    ).exclude(keypoints="")
-    for sample in samples.order_by("person_id", "created_at", "pk"):
-        tracks = read_keypoint_file(sample.keypoints.path)
-        if tracks:
-            walks[sample.person_id].append((sample, max(tracks, key=len)))
+def _walker_track(sample: GaitSample, track_id: int) -> PoseTrack | None:
+    """The walker ``track_id`` of the sample's kept keypoints (None when they are gone)."""
+    if not sample.keypoints:
+        return None
+    for track in read_keypoint_file(sample.keypoints.path):
+        if track.track_id == track_id:
+            return track
+    return None
+
+
+def _gallery_sources(institution: Institution, *, exclude: GaitModelVersion | None = None):
+    """One template per walk in the institution's gallery, whatever its version: the walks
+    (enrolment samples, and reviewed recognitions where enrolled from reviews) to embed."""
+    seen: set[tuple[int, int]] = set()
+    templates = (
+        GaitTemplate.objects.filter(institution=institution)
+        .select_related("sample")
+        .order_by("person_id", "sample__created_at", "sample_id", "track_id", "-id")
+    )
+    if exclude is not None:
+        templates = templates.exclude(model_version=exclude)
+    for template in templates:
+        key = (template.sample_id, template.track_id)
+        if key not in seen:
+            seen.add(key)
+            yield template
+
+
+def _enrolment_walks(institution: Institution) -> dict[int, list[PoseTrack]]:
+    """person id -> the walks each of the person's enrolment samples enrolled (the walker of
+    its template), oldest first: what adaptation trains and judges on."""
+    walks: dict[int, list[PoseTrack]] = defaultdict(list)
+    for template in _gallery_sources(institution):
+        if template.recognition_id is not None:
+            continue  # reviewed walks stay out of training: enrolments only
+        track = _walker_track(template.sample, template.track_id)
+        if track is not None:
+            walks[template.person_id].append(track)
     return walks
 
 
 def gallery_reembed(*, version: GaitModelVersion) -> int:
-    """Templates of ``version`` for every enrolment sample (from its kept keypoints)."""
+    """Templates of ``version`` for every walk in the institution's gallery (from the kept
+    keypoints), then its calibration on them. Returns the number of templates made."""
     embedder = embedder_for(version)
     made = 0
-    for _person, items in _enrolment_walks(version.institution).items():
-        for sample, track in items:
-            if GaitTemplate.objects.filter(model_version=version, sample=sample).exists():
-                continue
-            try:
-                analysis = analyse_tracks([track], embedder=embedder)
-            except ValueError:
-                continue
-            walker = analysis.walkers[0]
-            GaitTemplate.objects.get_or_create(
-                model_version=version,
-                sample=sample,
-                track_id=walker.track_id,
-                defaults={
-                    "institution": version.institution,
-                    "person_id": sample.person_id,
-                    "embedding": GaitTemplate.pack(walker.embedding),
-                    "usable_seconds": walker.usable_seconds,
-                    "quality": walker.quality,
-                    "direction": walker.direction,
-                },
-            )
-            made += 1
+    for source in _gallery_sources(version.institution, exclude=version):
+        if GaitTemplate.objects.filter(
+            model_version=version, sample_id=source.sample_id, track_id=source.track_id
+        ).exists():
+            continue
+        track = _walker_track(source.sample, source.track_id)
+        if track is None:
+            continue
+        try:
+            walker = analyse_tracks([track], embedder=embedder).walkers[0]
+        except GaitInputError:
+            continue
+        _, created = GaitTemplate.objects.get_or_create(
+            model_version=version,
+            sample_id=source.sample_id,
+            track_id=source.track_id,
+            defaults={
+                "institution": version.institution,
+                "person_id": source.person_id,
+                "recognition_id": source.recognition_id,
+                "embedding": GaitTemplate.pack(walker.embedding),
+                "usable_seconds": walker.usable_seconds,
+                "quality": walker.quality,
+                "direction": walker.direction,
+            },
+        )
+        made += int(created)
     if made:
         gallery_changed(versions=[version])
     calibration_recompute(version=version)
     return made
 
 
-def institution_model_adapt(*, institution: Institution, epochs: int = 10, seed: int = 0) -> dict:
-    """Fine-tune the active model on the enrolments; activate the result only if it identifies
-    held-back enrolment walks better, after re-embedding the gallery with it."""
+def institution_model_adapt(
+    *, institution: Institution, epochs: int = 10, seed: int = 0, lr: float = ADAPT_LR
+) -> dict:
+    """Fine-tune the active model on the institution's enrolments and judge it on held-back
+    enrolment walks (recognition.gait.adaptation). The adapted model is kept as a version with
+    the held-back figures in its metrics; it is activated, after re-embedding the gallery with
+    it, only when it is better than the active one. ``lr`` is the fine-tuning rate."""
     base = model_version_active(institution=institution)
-    walks = {
-        pid: [track for _, track in items] for pid, items in _enrolment_walks(institution).items()
-    }
-    result = adapt(checkpoint_path(base), walks, epochs=epochs, seed=seed, threads=1)
+    result = adapt(
+        checkpoint_path(base),
+        _enrolment_walks(institution),
+        epochs=epochs,
+        seed=seed,
+        threads=1,
+        lr=lr,
+    )
     outcome = {
         "accepted": result.accepted,
         "reason": result.reason,
         "before": result.before,
         "after": result.after,
         "base": base.model_version,
+        "version": None,
+        "activated": None,
     }
-    if result.checkpoint is None or not result.accepted:
-        return outcome
-    name = f"{result.checkpoint['model_version']}"
-    buffer = io.BytesIO()
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = save_checkpoint(result.checkpoint, Path(tmp) / "adapted.pt")
-        buffer.write(path.read_bytes())
-    threshold = (result.checkpoint.get("threshold") or {}).get("value") or base.shipped_threshold
+    if result.checkpoint is None:
+        return outcome  # too few people or walks to adapt at all
+    metrics = {
+        "held_back_before": result.before,
+        "held_back_after": result.after,
+        "accepted": result.accepted,
+        "reason": result.reason,
+        "fine_tune": (result.checkpoint.get("training") or {}).get("fine_tune") or {},
+    }
+    name = str(result.checkpoint["model_version"])[:120]
+    threshold = float(
+        (result.checkpoint.get("threshold") or {}).get("value") or base.shipped_threshold
+    )
     with transaction.atomic():
-        version = GaitModelVersion(
-            institution=institution,
-            model_version=name[:120],
-            kind=GaitModelVersion.Kind.ADAPTED,
-            parent=base,
-            input_spec=result.checkpoint.get("input") or {},
-            metrics={"held_back_before": result.before, "held_back_after": result.after},
-            shipped_threshold=float(threshold),
-            threshold=float(threshold),
-            review_threshold=float(threshold) - 0.1,
-            created_at=timezone.now(),
-        )
-        version.checkpoint.save(f"{name[:80]}.pt", ContentFile(buffer.getvalue()), save=False)
+        # The same weights again (same enrolments, seed and rate) are the same version.
+        version = GaitModelVersion.objects.filter(institution=institution, model_version=name)
+        version = version.first()
+        if version is None:
+            version = GaitModelVersion(
+                institution=institution,
+                model_version=name,
+                kind=GaitModelVersion.Kind.ADAPTED,
+                parent=base,
+                input_spec=result.checkpoint.get("input") or {},
+                shipped_threshold=threshold,
+                threshold=threshold,
+                review_threshold=threshold - FALLBACK_REVIEW_MARGIN,
+                calibration_note="Not calibrated yet.",
+            )
+            with tempfile.TemporaryDirectory() as tmp:
+                path = save_checkpoint(result.checkpoint, Path(tmp) / "adapted.pt")
+                version.checkpoint.save(
+                    f"{name[:80]}.pt", ContentFile(path.read_bytes()), save=False
+                )
+        version.metrics = metrics
         version.save()
+    outcome["version"] = version.model_version
+    if not result.accepted:
+        return outcome
     gallery_reembed(version=version)
     model_version_activate(version=version)
     outcome["activated"] = version.model_version

@@ -12,6 +12,10 @@ from accounts.models import Person
 from attendance.services import event_delete
 from recognition.models import Decision, Recognition
 from recognition.services.processing import recognition_event_record
+from recognition.services.review_enrolment import (
+    review_enrolment_request,
+    review_enrolment_withdraw,
+)
 
 CONFIRM = "confirm"
 OTHER_PERSON = "person"
@@ -81,7 +85,21 @@ def recognition_review(
     recognition.reviewer = actor.user
     recognition.reviewed_at = timezone.now()
     recognition.review_note = note
-    recognition.save(update_fields=["person", "decision", "reviewer", "reviewed_at", "review_note"])
+    if action == UNKNOWN:
+        removed = review_enrolment_withdraw(recognition=recognition)
+        recognition.enrolment_note = "Removed from the gallery." if removed else ""
+    else:
+        recognition.enrolment_note = review_enrolment_request(recognition=recognition)
+    recognition.save(
+        update_fields=[
+            "person",
+            "decision",
+            "reviewer",
+            "reviewed_at",
+            "review_note",
+            "enrolment_note",
+        ]
+    )
     if recognition.decision == Decision.ACCEPTED:
         recognition_event_record(recognition=recognition)
     return recognition

@@ -121,11 +121,12 @@ def calibration_recompute(*, version: GaitModelVersion) -> GaitModelVersion:
 
 
 def recognition_settings_update(*, institution: Institution, **changes) -> RecognitionSettings:
-    """Change the institution's recognition settings (consent rule, target false-accept rates)."""
+    """Change the institution's recognition settings (consent rule, target false-accept rates,
+    enrolment from reviewed recognitions)."""
     from django.core.exceptions import ValidationError
 
     row = recognition_settings_get(institution=institution)
-    allowed = {"require_consent", "target_far", "review_far"}
+    allowed = set(RecognitionSettings.EDITABLE_FIELDS)
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({name: ["Not a recognition setting."] for name in unknown})

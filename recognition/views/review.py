@@ -79,7 +79,8 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _errors_text(error))
     else:
         who = recognition.person.full_name if recognition.person else "unknown"
-        messages.success(request, f"Recognition {recognition.pk}: {who}.")
+        note = f" {recognition.enrolment_note}" if recognition.enrolment_note else ""
+        messages.success(request, f"Recognition {recognition.pk}: {who}.{note}")
     return redirect(request.POST.get("next") or "recognition-review")
 
 

@@ -36,8 +36,12 @@ def test_role_matrix(
         reverse("member-list"), {"username": "fresh-member", "role": "viewer"}, format="json"
     )
     assert member.status_code == (201 if can_manage_members else 403)
-    settings = client.patch(reverse("current-institution"), {"match_threshold": 0.9}, format="json")
+    settings = client.patch(
+        reverse("current-institution"), {"raw_video_retention_days": 7}, format="json"
+    )
     assert settings.status_code == (200 if can_change_settings else 403)
+    tenant_a.institution.refresh_from_db()
+    assert (tenant_a.institution.raw_video_retention_days == 7) == can_change_settings
 
 
 @pytest.mark.django_db
@@ -64,10 +68,10 @@ def test_validation_errors_are_clear(tenant_a, client_for) -> None:
     assert unknown_role.status_code == 400 and "role" in unknown_role.json()
     bad_tz = client.patch(reverse("current-institution"), {"time_zone": "Mars/Olympus"})
     assert bad_tz.status_code == 400 and "time_zone" in bad_tz.json()
-    inverted = client.patch(
-        reverse("current-institution"), {"match_threshold": 0.5, "review_threshold": 0.6}
-    )
-    assert inverted.status_code == 400
+    negative = client.patch(reverse("current-institution"), {"raw_video_retention_days": -1})
+    assert negative.status_code == 400 and "raw_video_retention_days" in negative.json()
+    tenant_a.institution.refresh_from_db()
+    assert tenant_a.institution.raw_video_retention_days == 30
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
 from attendance import services
@@ -26,6 +27,41 @@ def local(tenant: Tenant, day: date, clock: str) -> datetime:
     parts = [int(p) for p in clock.split(":")]
     moment = time(*parts)
     return datetime.combine(day + timedelta(days=offset), moment, tzinfo=tenant.institution.tzinfo)
+
+
+def session_with_arrival(
+    tenant: Tenant,
+    *,
+    started_ago: timedelta,
+    length: timedelta,
+    arrived_after: timedelta,
+    title: str = "Chemistry",
+    finalise: bool = False,
+) -> Session:
+    """A session of the tenant's unit that started ``started_ago`` ago (on the minute), in which
+    person 0 came in ``arrived_after`` its start; finalised when asked."""
+    start = timezone.now().replace(second=0, microsecond=0) - started_ago
+    with tenant_scope(tenant.institution):
+        session = services.session_create(
+            institution=tenant.institution,
+            unit=tenant.unit,
+            title=title,
+            starts_at=start,
+            ends_at=start + length,
+        )
+        services.events_ingest(
+            institution=tenant.institution,
+            rows=[
+                {
+                    "person": tenant.people[0].pk,
+                    "occurred_at": start + arrived_after,
+                    "direction": "in",
+                }
+            ],
+        )
+        if finalise:
+            services.session_finalise(session=session)
+    return session
 
 
 @dataclass

@@ -7,38 +7,25 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.tenancy import tenant_scope
 from attendance import services
+from tests.attendance.conftest import session_with_arrival
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def today_session(tenant_a):
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
-    with tenant_scope(tenant_a.institution):
-        session = services.session_create(
-            institution=tenant_a.institution,
-            unit=tenant_a.unit,
-            title="Chemistry",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-        )
-        services.events_ingest(
-            institution=tenant_a.institution,
-            rows=[
-                {
-                    "person": tenant_a.people[0].pk,
-                    "occurred_at": start + timedelta(minutes=9),
-                    "direction": "in",
-                },
-            ],
-        )
-        services.session_finalise(session=session)
-    return session
+    """Chemistry three hours ago for an hour, person 0 in after 9 minutes, finalised."""
+    return session_with_arrival(
+        tenant_a,
+        started_ago=timedelta(hours=3),
+        length=timedelta(hours=1),
+        arrived_after=timedelta(minutes=9),
+        finalise=True,
+    )
 
 
 def browser(user) -> Client:

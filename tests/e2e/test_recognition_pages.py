@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.roles import Role
-from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from attendance import services as attendance_services
 from attendance.models import AttendanceRecord, Status
 from recognition import services
 from recognition.models import Decision, Recognition
-from tests.factories import CameraFactory, PersonFactory
+from tests.recognition.enrolled import enrolled_site
 from tests.recognition.portal.conftest import walk_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,25 +31,11 @@ def media_root(settings, tmp_path):
 def enrolled(tenant_a):
     """Six consenting people of tenant A's unit, each enrolled with two synthetic walks, an
     entry camera and a session running now."""
-    inst = tenant_a.institution
-    actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant_a.user(Role.REGISTRAR))
-    with tenant_scope(inst):
-        camera = CameraFactory(institution=inst, name="Main door", role="entry")
-        people = [PersonFactory(institution=inst, units=[tenant_a.unit]) for _ in range(6)]
-        for index, person in enumerate(people):
-            person_consent_record(person=person, given=True, actor=None)
-            for walk in (1, 2):
-                services.sample_create(
-                    institution=inst,
-                    actor=actor,
-                    content=walk_bytes(index, walk),
-                    filename=f"enrol-{index}-{walk}.npz",
-                    purpose="enrol",
-                    person=person,
-                )
+    camera, people = enrolled_site(tenant_a)
+    with tenant_scope(tenant_a.institution):
         start = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=20)
         session = attendance_services.session_create(
-            institution=inst,
+            institution=tenant_a.institution,
             unit=tenant_a.unit,
             title="Biology",
             starts_at=start,

@@ -9,10 +9,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
-from accounts.tenancy import tenant_scope
-from attendance import services
+from tests.attendance.conftest import session_with_arrival
 
 
 def signed_in(user) -> Client:
@@ -44,23 +42,9 @@ def page_queries(client: Client, path: str) -> int:
 @pytest.fixture
 def running_session(tenant_a):
     """A session of tenant A's first unit that started an hour ago; person 0 came in."""
-    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=1)
-    with tenant_scope(tenant_a.institution):
-        session = services.session_create(
-            institution=tenant_a.institution,
-            unit=tenant_a.unit,
-            title="Chemistry",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-        )
-        services.events_ingest(
-            institution=tenant_a.institution,
-            rows=[
-                {
-                    "person": tenant_a.people[0].pk,
-                    "occurred_at": start + timedelta(minutes=2),
-                    "direction": "in",
-                }
-            ],
-        )
-    return session
+    return session_with_arrival(
+        tenant_a,
+        started_ago=timedelta(hours=1),
+        length=timedelta(hours=2),
+        arrived_after=timedelta(minutes=2),
+    )

@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.actors import Actor
 from accounts.roles import Role
-from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from recognition import services
 from recognition.models import BiometricAccessLog, Decision, GaitTemplate, Recognition
-from tests.factories import CameraFactory, PersonFactory
+from tests.recognition.enrolled import enrolled_site
 from tests.recognition.portal.conftest import walk_bytes
 from tests.web.conftest import page_queries, signed_in
 
@@ -26,22 +24,7 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def site(tenant_a):
-    inst = tenant_a.institution
-    actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant_a.user(Role.REGISTRAR))
-    with tenant_scope(inst):
-        camera = CameraFactory(institution=inst, name="Main door", role="entry")
-        people = [PersonFactory(institution=inst, units=[tenant_a.unit]) for _ in range(6)]
-        for index, person in enumerate(people):
-            person_consent_record(person=person, given=True, actor=None)
-            for walk in (1, 2):
-                services.sample_create(
-                    institution=inst,
-                    actor=actor,
-                    content=walk_bytes(index, walk),
-                    filename=f"enrol-{index}-{walk}.npz",
-                    purpose="enrol",
-                    person=person,
-                )
+    camera, people = enrolled_site(tenant_a)
     return tenant_a, camera, people
 
 
@@ -195,5 +178,20 @@ def test_settings_recalibrate_and_refuse_bad_rates(site) -> None:
         },
     )
     assert "cannot be below the target" in bad.content.decode()
+    page = client.get(reverse("institution-settings")).content.decode()
+    assert 'name="enrol_from_reviews"' in page
+    saved = client.post(
+        reverse("institution-settings"),
+        {
+            "action": "recognition",
+            "target_far": "0.01",
+            "review_far": "0.05",
+            "enrol_from_reviews": "on",
+        },
+    )
+    assert saved.status_code == 302
+    with tenant_scope(tenant.institution):
+        site_settings = services.recognition_settings_get(institution=tenant.institution)
+    assert site_settings.enrol_from_reviews and not site_settings.require_consent
     done = client.post(reverse("institution-settings"), {"action": "calibrate"}, follow=True)
     assert "Calibrated on 6 people" in done.content.decode()

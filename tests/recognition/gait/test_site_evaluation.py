@@ -10,7 +10,7 @@ import pytest
 import torch
 from django.core.management import CommandError, call_command
 
-from recognition.gait.adaptation import adapt, not_worse
+from recognition.gait.adaptation import adapt, better, not_worse
 from recognition.gait.checkpoint import load_checkpoint
 from recognition.gait.synthetic import generate_person, walk
 from recognition.gait.training import fine_tune
@@ -69,11 +69,20 @@ def test_non_inferiority_rule():
     assert not not_worse(before, {"rank1": 0.7, "tar_at_far_1pct": 0.9})
 
 
+def test_an_adapted_model_must_be_better_to_be_accepted():
+    before = {"rank1": 1.0, "tar_at_far_1pct": 1.0, "genuine_mean": 0.8, "impostor_mean": 0.2}
+    assert not better(before, dict(before))  # the same: nothing to gain
+    assert better(before, {**before, "genuine_mean": 0.85})  # wider genuine-impostor gap
+    assert not better(before, {**before, "impostor_mean": 0.3})
+    assert not better(before, {**before, "rank1": 0.9, "genuine_mean": 0.95})  # worse rank-1
+    assert better({**before, "rank1": 0.9}, before)
+
+
 def test_adapt_judges_the_adapted_model_on_held_back_walks(tiny_checkpoint):
     result = adapt(tiny_checkpoint, site_walks(), epochs=1, synthetic_people=2)
     assert result.checkpoint is not None
     assert result.before["held_back"] == result.after["held_back"] == 4
-    assert result.accepted == not_worse(result.before, result.after)
+    assert result.accepted == better(result.before, result.after)
     assert result.checkpoint["training"]["fine_tune"]["freeze_batchnorm"] is True
     too_few = adapt(tiny_checkpoint, site_walks(people=2), epochs=1)
     assert too_few.checkpoint is None and not too_few.accepted
@@ -129,7 +138,7 @@ def test_adapt_and_calibrate_on_gallery(site_folder, tiny_checkpoint):
     )  # fmt: skip
     adaptation = result["site"]["adaptation"]
     assert adaptation["before"]["held_back"] == 10
-    assert adaptation["accepted"] == not_worse(adaptation["before"], adaptation["after"])
+    assert adaptation["accepted"] == better(adaptation["before"], adaptation["after"])
     base = load_checkpoint(tiny_checkpoint)["model_version"]
     assert (result["model"] != base) == adaptation["accepted"]
     assert (

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from accounts.services import person_consent_record
 from recognition.gait.keypoints import write_keypoint_file
 from recognition.gait.synthetic import generate_person, walk
-from tests.factories import CameraFactory, PersonFactory
 
 SEED_BASE = 9_500_000
 
@@ -34,12 +32,25 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def gait_site(tenant_a):
     """tenant_a with an entry camera and consenting people ready to enrol."""
-    inst = tenant_a.institution
-    camera = CameraFactory(institution=inst, name="Main door", role="entry")
-    people = [PersonFactory(institution=inst, units=[tenant_a.unit]) for _ in range(6)]
-    for person in people:
-        person_consent_record(person=person, given=True, actor=None)
-    return tenant_a, camera, people
+    from tests.recognition.enrolled import consenting_people, entry_camera
+
+    return tenant_a, entry_camera(tenant_a.institution), consenting_people(tenant_a)
+
+
+@pytest.fixture
+def uploads_run_on_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """What a service queues runs when its transaction commits (the sync worker), as in
+    production: uploads (sample_create) and reviews (recognition_review) of this test."""
+    from recognition import services
+
+    for name in ("sample_create", "recognition_review"):
+        original = getattr(services, name)
+
+        def committed(_original=original, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return _original(**kwargs)
+
+        monkeypatch.setattr(services, name, committed)
 
 
 def upload(content: bytes, name: str = "walk.npz"):

@@ -63,3 +63,19 @@ def test_upload_through_the_admin_and_bad_file_shows_on_the_form(
     browser.get(reverse("admin:recognition_gaittemplate_changelist"))
     with tenant_scope(tenant.institution):
         assert BiometricAccessLog.objects.filter(action="view").exists()
+
+
+def test_recognition_settings_admin_turns_on_enrolment_from_reviews(browser, tenant_a) -> None:
+    from recognition import services
+
+    inst = tenant_a.institution
+    with tenant_scope(inst):
+        row = services.recognition_settings_get(institution=inst)
+    url = reverse("admin:recognition_recognitionsettings_change", args=[row.pk])
+    page = browser.get(url).content.decode()
+    assert 'name="enrol_from_reviews"' in page
+    fields = {"require_consent": "on", "target_far": "0.01", "review_far": "0.05"}
+    response = browser.post(url, {**fields, "enrol_from_reviews": "on"})
+    assert response.status_code == 302, response.content[:2000]
+    row.refresh_from_db()
+    assert row.enrol_from_reviews and row.require_consent

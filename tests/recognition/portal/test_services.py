@@ -25,35 +25,10 @@ from recognition.models import (
     Recognition,
 )
 from tests.factories import GaitSampleFactory
+from tests.recognition.enrolled import enrol_walks
 from tests.recognition.portal.conftest import walk_bytes
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def run_on_commit(monkeypatch, django_capture_on_commit_callbacks):
-    """The queued task runs when the upload commits (sync worker), as in production."""
-    create = services.sample_create
-
-    def create_and_commit(**kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return create(**kwargs)
-
-    monkeypatch.setattr(services, "sample_create", create_and_commit)
-
-
-def _enrol_all(inst, actor, people, walks=(1, 2)):
-    for i, person in enumerate(people):
-        for w in walks:
-            made = services.sample_create(
-                institution=inst,
-                actor=actor,
-                content=walk_bytes(i, w),
-                filename="walk.npz",
-                purpose="enrol",
-                person=person,
-            )
-            assert made.sample.pk
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uploads_run_on_commit")]
 
 
 def test_enrol_then_identify_makes_one_event(gait_site) -> None:
@@ -61,7 +36,7 @@ def test_enrol_then_identify_makes_one_event(gait_site) -> None:
     inst = tenant.institution
     actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant.user(Role.REGISTRAR))
     with tenant_scope(inst):
-        _enrol_all(inst, actor, people)
+        enrol_walks(inst, actor, people)
         assert GaitSample.objects.filter(status="done").count() == 12
         assert GaitTemplate.objects.count() == 12
         probe = services.sample_create(
@@ -100,7 +75,7 @@ def test_stranger_stays_unknown_and_review_withdraws(gait_site) -> None:
     inst = tenant.institution
     actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant.user(Role.REGISTRAR))
     with tenant_scope(inst):
-        _enrol_all(inst, actor, people)
+        enrol_walks(inst, actor, people)
         stranger = services.sample_create(
             institution=inst,
             actor=actor,
@@ -142,7 +117,7 @@ def test_calibration_falls_back_marked_until_enough_enrolments(gait_site) -> Non
     tenant, _camera, people = gait_site
     inst = tenant.institution
     with tenant_scope(inst):
-        _enrol_all(inst, None, people[:2])
+        enrol_walks(inst, None, people[:2])
         version = services.calibration_recompute(
             version=services.model_version_active(institution=inst)
         )
@@ -156,7 +131,7 @@ def test_erasure_removes_biometrics_and_leaves_an_audit_entry(gait_site) -> None
     inst = tenant.institution
     actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
     with tenant_scope(inst):
-        _enrol_all(inst, actor, people[:2])
+        enrol_walks(inst, actor, people[:2])
         sample = GaitSample.objects.filter(person=people[0]).first()
         files = [Path(sample.file.path), Path(sample.keypoints.path)]
         assert all(f.exists() for f in files)
@@ -201,7 +176,7 @@ def test_reembedding_a_new_version_uses_the_kept_keypoints(gait_site) -> None:
     tenant, _camera, people = gait_site
     inst = tenant.institution
     with tenant_scope(inst):
-        _enrol_all(inst, None, people[:3])
+        enrol_walks(inst, None, people[:3])
         active = services.model_version_active(institution=inst)
         other = GaitModelVersion.objects.create(
             institution=inst,
@@ -222,7 +197,7 @@ def test_adaptation_needs_enough_people_and_keeps_the_model(gait_site) -> None:
     tenant, _camera, people = gait_site
     inst = tenant.institution
     with tenant_scope(inst):
-        _enrol_all(inst, None, people[:2])
+        enrol_walks(inst, None, people[:2])
         outcome = services.institution_model_adapt(institution=inst, epochs=1)
         assert not outcome["accepted"] and "at least" in outcome["reason"]
         assert GaitModelVersion.objects.count() == 1
@@ -246,7 +221,7 @@ def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> No
         return Recognition.objects.get(sample=sample)
 
     with tenant_scope(inst):
-        _enrol_all(inst, actor, people[:3])
+        enrol_walks(inst, actor, people[:3])
         assert identify(0, 11).person == people[0]  # the gallery is now cached
         services.person_biometrics_erase(person=people[0], actor=actor)
         assert identify(0, 12).person is None  # erased: no longer in any worker's gallery
@@ -263,7 +238,7 @@ def test_deleting_a_person_removes_their_gait_files(gait_site) -> None:
     inst = tenant.institution
     actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
     with tenant_scope(inst):
-        _enrol_all(inst, actor, people[:2])
+        enrol_walks(inst, actor, people[:2])
         probe = services.sample_create(
             institution=inst,
             actor=actor,
