@@ -1,8 +1,8 @@
 """Pose pipeline benchmark: raw MediaPipe landmarker vs our file -> tracks pipeline.
 
 For each clip, in one run and interleaved (raw, ours, raw, ours, ... best of --repeats):
-- raw: OpenCV decode + BGR->RGB + PoseLandmarker.detect_for_video, same model and options,
-  nothing else (the floor our pipeline can reach);
+- raw: OpenCV decode + BGR->RGB + MediaPipe's PoseLandmarker.detect_for_video following as
+  many people (num_poses = --max-people), same model and thresholds, nothing else;
 - ours: load_tracks(clip): decode, rotation, pose backend, COCO-17 mapping, tracking,
   resampling to 25 frames/s.
 Also: per clip, how many frames have the main walker's keypoints (>= 8 joints with confidence
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import glob
 import json
 import os
@@ -41,8 +42,10 @@ SHARED_CLIPS = "/work/shared/data/clips/*"
 
 
 def raw_landmarker_run(path: str, backend: MediaPipeBackend) -> tuple[int, float]:
-    """Frames and seconds for decode + landmarker only, with the backend's own options."""
-    landmarker = backend._vision.PoseLandmarker.create_from_options(backend._options)
+    """Frames and seconds for decode + MediaPipe's own landmarker following as many people as
+    the backend does (num_poses = max_people), same model and thresholds."""
+    options = dataclasses.replace(backend._options, num_poses=backend.max_people)
+    landmarker = backend._vision.PoseLandmarker.create_from_options(options)
     mp = backend._mp
     capture = cv2.VideoCapture(path)
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0

@@ -151,6 +151,9 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 1
+    # An uploaded clip waits for the heavy cluster's next look at the queue: a quarter second
+    # (four small queries a second while idle) rather than a whole one.
+    Q_CLUSTER["ALT_CLUSTERS"]["gaitportal-heavy"]["poll"] = 0.25
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gaitportal@localhost")
@@ -243,6 +246,10 @@ GAIT_TORCH_THREADS = env.int("GAIT_TORCH_THREADS", default=1)
 GAIT_UPLOAD_MAX_BYTES = env.int("GAIT_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 # Frames are shrunk to this longest side before pose estimation (keypoints stay in full size).
 GAIT_POSE_MAX_SIDE = env.int("GAIT_POSE_MAX_SIDE", default=640)
+# Poses are estimated on every n-th frame of a faster video, keeping at least this rate (a
+# 50 or 60 frames/s phone video: every other frame). The network sees 25 frames/s; going below
+# that costs accuracy (real clips at 12.5 frames/s: docs/perf/pose.md). 0: every frame.
+GAIT_POSE_MIN_FPS = env.float("GAIT_POSE_MIN_FPS", default=25.0)
 
 LOGGING = {
     "version": 1,

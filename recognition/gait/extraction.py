@@ -7,6 +7,7 @@ message of any GaitInputError to the user.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from recognition.gait.errors import GaitInputError, NoPersonFoundError
@@ -31,12 +32,16 @@ def load_tracks(
     fps: float | None = None,
     target_fps: float = DEFAULT_FPS,
     max_side: int | None = None,
+    min_fps: float | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> list[PoseTrack]:
     """Pose tracks (one per person, resampled to target_fps) from a video or keypoint file.
 
     backend: a backend name for get_backend or a ready PoseBackend (reuse one across calls to
     avoid loading the model each time). fps overrides the source's frame rate. max_side shrinks
-    video frames before pose estimation (keypoints stay in full-size pixels).
+    video frames before pose estimation (keypoints stay in full-size pixels); min_fps lets the
+    backend skip frames down to that rate and progress(fraction) follows a video's frames
+    (PoseBackend.process_video).
     Raises UnsupportedInputError for other files, KeypointFormatError / VideoDecodeError for
     unreadable ones and NoPersonFoundError when nobody is found.
     """
@@ -47,7 +52,9 @@ def load_tracks(
         owned = isinstance(backend, str)
         pose_backend = get_backend(backend) if isinstance(backend, str) else backend
         try:
-            tracks = pose_backend.process_video(path, fps=fps, max_side=max_side)
+            tracks = pose_backend.process_video(
+                path, fps=fps, max_side=max_side, min_fps=min_fps, progress=progress
+            )
         finally:
             if owned:
                 pose_backend.close()

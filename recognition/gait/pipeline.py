@@ -135,6 +135,7 @@ def analyse_file(
     backend: str | PoseBackend = "mediapipe",
     fps: float | None = None,
     max_side: int | None = None,
+    min_fps: float | None = None,
     min_usable_seconds: float = MIN_USABLE_SECONDS,
     progress: Progress | None = None,
 ) -> SampleAnalysis:
@@ -145,7 +146,14 @@ def analyse_file(
     """
     if progress:
         progress(STAGE_POSE, 0.0)
-    tracks = load_tracks(path, backend=backend, fps=fps, max_side=max_side)
+    tracks = load_tracks(
+        path,
+        backend=backend,
+        fps=fps,
+        max_side=max_side,
+        min_fps=min_fps,
+        progress=(lambda fraction: progress(STAGE_POSE, fraction)) if progress else None,
+    )
     if progress:
         progress(STAGE_POSE, 1.0)
     return analyse_tracks(

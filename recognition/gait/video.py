@@ -106,13 +106,17 @@ class VideoReader:
         )
         self.frames_read = 0
 
-    def frames(self, max_side: int | None = None) -> Iterator[np.ndarray]:
+    def frames(self, max_side: int | None = None, *, every: int = 1) -> Iterator[np.ndarray]:
         """BGR uint8 frames, rotated upright, shrunk to max_side if given.
 
+        every: yield only every n-th frame (0, n, 2n, ...); the others are grabbed from the
+        stream without being converted to images, which costs a fraction of a full read.
         Raises VideoDecodeError at the end if the file ends far before the frame count its
         header declares (a truncated upload)."""
         if self._first is None:
             raise RuntimeError("frames() can be iterated only once per VideoReader")
+        if every < 1:
+            raise ValueError("every must be at least 1")
         size = scaled_size(self.info.width, self.info.height, max_side)
         frame: np.ndarray | None = self._first
         self._first = None
@@ -122,15 +126,22 @@ class VideoReader:
                 frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
             self.frames_read += 1
             yield frame
-            ok, frame = self._capture.read()
-            if not ok:
-                frame = None
+            frame = self._next_kept(every)
         declared = self.info.frame_count
         if declared and self.frames_read < _TRUNCATION_SHARE * declared - 1:
             raise VideoDecodeError(
                 f"{self.path}: the video is truncated or damaged: decoded {self.frames_read} of "
                 f"the {declared} frames its header declares"
             )
+
+    def _next_kept(self, every: int) -> np.ndarray | None:
+        """Skip every - 1 frames, then read one; None at the end of the stream."""
+        for _ in range(every - 1):
+            if not self._capture.grab():
+                return None
+            self.frames_read += 1
+        ok, frame = self._capture.read()
+        return frame if ok else None
 
     def close(self) -> None:
         self._capture.release()

@@ -95,7 +95,11 @@ def _tracks(sample: GaitSample, progress) -> list[PoseTrack]:
         from django.conf import settings
 
         tracks = load_tracks(
-            path, backend=runtime.pose_backend(), max_side=settings.GAIT_POSE_MAX_SIDE
+            path,
+            backend=runtime.pose_backend(),
+            max_side=settings.GAIT_POSE_MAX_SIDE,
+            min_fps=settings.GAIT_POSE_MIN_FPS,
+            progress=lambda fraction: progress("pose", fraction),
         )
     else:
         tracks = load_tracks(path)

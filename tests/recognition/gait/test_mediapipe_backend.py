@@ -75,6 +75,40 @@ def test_two_people_give_two_tracks(backend, tmp_path):
     assert all(len(t) >= 20 for t in tracks)
 
 
+def test_a_second_person_coming_into_view_is_found_within_a_few_frames(backend, tmp_path):
+    # the second slot looks for somebody else only every search_every-th frame while it
+    # follows nobody: the newcomer's track starts at most that many frames late
+    def second_arrives(i):
+        first = (70 + 2 * i, 30, HEIGHT_PX, np.sin(i / 2))
+        return [first] if i < 11 else [first, (250 - 2 * i, 40, 160, np.cos(i / 2))]
+
+    tracks = backend.process_video(render_video(tmp_path / "late.avi", second_arrives, n_frames=30))
+    assert len(tracks) == 2
+    late = max(tracks, key=lambda t: float(np.median(t.keypoints[:3, 0, 0])))
+    early = min(tracks, key=lambda t: float(np.median(t.keypoints[:3, 0, 0])))
+    assert early.frame_indices[0] == 0 and len(early) >= 28
+    assert 11 <= late.frame_indices[0] < 11 + backend.search_every
+    assert len(late) >= 30 - 11 - backend.search_every
+
+
+def test_faster_videos_are_posed_at_the_rate_asked_for(backend, tmp_path):
+    path = render_video(tmp_path / "fast.avi", crossing, n_frames=30, fps=30.0)
+    (every,) = backend.process_video(path)
+    reports: list[float] = []
+    (half,) = backend.process_video(path, min_fps=15.0, progress=reports.append)
+    assert every.fps == pytest.approx(30.0) and half.fps == pytest.approx(15.0)
+    assert half.meta["frame_step"] == 2 and half.meta["frames_posed"] == 15
+    # frame k of the half-rate track is frame 2k of the video
+    both = np.intersect1d(every.frame_indices, 2 * half.frame_indices)
+    a = every.keypoints[np.isin(every.frame_indices, both)]
+    b = half.keypoints[np.isin(2 * half.frame_indices, both)]
+    assert len(both) >= 12 and np.median(np.abs(a[..., :2] - b[..., :2])) < 4.0
+    assert reports and reports == sorted(reports) and 0.0 < reports[-1] <= 1.0
+    # a rate already at or below min_fps is left as it is
+    (same,) = backend.process_video(path, min_fps=30.0)
+    assert same.fps == pytest.approx(30.0) and same.meta["frame_step"] == 1
+
+
 def test_person_leaving_the_frame_leaves_a_gap(backend, tmp_path):
     def in_and_out(i):  # visible, gone for frames 10..19, visible again
         return [] if 10 <= i < 20 else [(160, 30, HEIGHT_PX, np.sin(i / 2))]
@@ -140,7 +174,8 @@ def test_partly_hidden_people_have_low_confidence_where_hidden(backend):
     (behind_counter,) = backend.process_video(frames(160, hide_legs=True), fps=15.0)
     conf = behind_counter.keypoints[:, :, 2].mean(axis=0)
     assert conf[JOINT_INDEX["nose"]] > 0.8 and conf[JOINT_INDEX["left_hip"]] > 0.8
-    assert conf[JOINT_INDEX["left_ankle"]] < 0.4 and conf[JOINT_INDEX["right_ankle"]] < 0.4
+    # hidden ankles: at most half the confidence of the visible joints
+    assert conf[JOINT_INDEX["left_ankle"]] < 0.45 and conf[JOINT_INDEX["right_ankle"]] < 0.45
     # at the left edge: the person's right side (image left) is cut off
     (at_edge,) = backend.process_video(frames(10, hide_legs=False), fps=15.0)
     conf = at_edge.keypoints[:, :, 2].mean(axis=0)

@@ -124,3 +124,23 @@ def test_frames_can_be_iterated_once(tmp_path):
         assert len(list(reader)) == 2
         with pytest.raises(RuntimeError):
             list(reader.frames())
+
+
+@pytest.mark.parametrize(("ext", "fourcc"), [("mp4", "mp4v"), ("avi", "MJPG")])
+def test_every_nth_frame_is_the_right_frame(tmp_path, ext, fourcc):
+    path = write_video(tmp_path / f"clip.{ext}", fourcc, n=FRAMES)
+    with open_video(path) as reader:
+        kept = list(reader.frames(every=3))
+        assert reader.frames_read == FRAMES  # the skipped frames count as read
+    levels = [float(f[32:, 40:].mean()) for f in kept]
+    np.testing.assert_allclose(levels, 10 * np.arange(0, FRAMES, 3), atol=6)
+    with pytest.raises(ValueError, match="at least 1"), open_video(path) as reader:
+        list(reader.frames(every=0))
+
+
+def test_skipping_frames_still_finds_a_truncated_upload(tmp_path):
+    data = write_video(tmp_path / "clip.avi", "MJPG", n=40).read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VideoDecodeError, match="truncated"), open_video(cut) as reader:
+        list(reader.frames(every=2))
