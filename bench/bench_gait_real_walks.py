@@ -396,9 +396,8 @@ def run_site(args, designs: list[str]) -> dict:
                     "adaptation": adaptation or None,
                     "seconds": round(time.time() - started, 1),
                 }
-                out["results"].setdefault(spec, {}).setdefault(mode, {}).setdefault(
-                    f"{view} {distance_name(dist)} seed {seed}", row
-                )
+                key = f"{view} {distance_name(dist)} seed {seed}"
+                out["results"].setdefault(spec, {}).setdefault(mode, {})[key] = row
                 print(f"site {spec} {mode} {view}: {json.dumps(row, default=str)[:300]}")
     return out
 
