@@ -39,6 +39,21 @@ Designs (``--designs``, comma-separated):
 Append ``/notta`` to a network design to embed without the mirrored test-time copy, ``/dense``
 to average clips every 10 frames instead of every 30 (test-time templates).
 
+Site mode (``--site model,calibrate,adapt``): per view, what a site does with its enrolments,
+through the engine's own ``site_evaluation.evaluate_walks_as_site`` (the code path of
+``gait_evaluate --adapt-on-gallery --calibrate-on-gallery``). On the evaluation half, a seeded
+fifth of the people (``--unknown-fraction``) are never enrolled: strangers, all of whose walks
+are probes that must stay unknown. The others are enrolled with their first ``--enrol`` normal
+walks (default 2: a site enrols with more than one walk; UCalgary people have exactly two, so
+their probes are then their limp walks only). ``model``: the design's own threshold;
+``calibrate``: the threshold for ``--target-far`` from the enrolments only
+(``calibration.calibrate``), with the genuine / impostor pairs it rests on; ``adapt``: the
+model first fine-tuned on the enrolments (``adaptation.adapt``, kept only when held-back
+enrolments are not worse), then calibrated. Probes are scored against each person's template
+(mean of their enrolments) at that threshold: TAR, FAR (comparisons with other enrolled people
+at or above it), rank-1 by condition, and the strangers' probes kept unknown. Network designs
+given as ``shipped`` or a checkpoint path only.
+
 Embeddings are cached under ``--cache`` (default var/bench-real-walks) by design, data and
 projection, so re-running a table costs only the new designs.
 """
@@ -74,6 +89,11 @@ from recognition.gait.realwalks import (  # noqa: E402
     load_real_walks,
     project_walk,
     split_subjects,
+)
+from recognition.gait.site_evaluation import (  # noqa: E402
+    DEFAULT_UNKNOWN_FRACTION,
+    evaluate_walks_as_site,
+    strangers,
 )
 from recognition.gait.tracks import PoseTrack  # noqa: E402
 
@@ -313,6 +333,75 @@ def _mean_reports(reps: list[dict]) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- site adaptation / calibration
+
+SITE_MODES = ("model", "calibrate", "adapt")
+
+
+def site_rows(walks, tracks, *, enrol: int, unknown: set[str]) -> tuple[list, list]:
+    """(enrolment rows, probe rows) as ``evaluate_walks_as_site`` takes them: the enrolled
+    people's first ``enrol`` normal walks, and every other walk (all of a stranger's)."""
+    gal, _ = gallery_and_probes(walks, per_person=enrol)
+    gal = {i for i in gal if walks[i].subject not in unknown}
+    rows = [(w.trial, w.subject, w.condition, t) for w, t in zip(walks, tracks, strict=True)]
+    return [rows[i] for i in sorted(gal)], [r for i, r in enumerate(rows) if i not in gal]
+
+
+def run_site(args, designs: list[str]) -> dict:
+    """Per design, mode and view: the site report's figures (module docstring)."""
+    walks = load_real_walks(args.data)
+    _, eval_people = split_subjects(w.subject for w in walks)
+    evaluation = [w for w in walks if w.subject in set(eval_people)]
+    unknown = strangers(eval_people, args.unknown_fraction, args.site_seed)
+    print(f"site: strangers {sorted(unknown)}; enrolled with up to {args.enrol} normal walks")
+    out: dict = {"strangers": sorted(unknown), "enrol": args.enrol, "results": {}}
+    for view, dist, seed in [
+        (v, d, s) for v in args.views for d in args.distances for s in args.seeds
+    ]:
+        tracks = [project_walk(w, VIEWS[view], distance=dist, seed=seed) for w in evaluation]
+        enrolled, probes = site_rows(evaluation, tracks, enrol=args.enrol, unknown=unknown)
+        for spec in designs:
+            path = DEFAULT_MODEL_PATH if spec == "shipped" else Path(spec)
+            for mode in args.site:
+                started = time.time()
+                rep = evaluate_walks_as_site(
+                    enrolled,
+                    probes,
+                    path,
+                    adapt=mode == "adapt",
+                    calibrate=mode != "model",
+                    gallery_mode="templates",
+                    target_far=args.target_far,
+                    adapt_epochs=args.adapt_epochs,
+                    seed=args.site_seed,
+                    threads=args.threads,
+                )
+                site, osr, cal = rep["site"], rep["open_set"], rep["site"]["calibration"] or {}
+                adaptation = site["adaptation"] or {}
+                row = {
+                    "enrolments": len(enrolled),
+                    "enrolled_people": site["enrolled_people"],
+                    "threshold": site["threshold"],
+                    "threshold_source": site["threshold_source"],
+                    "genuine_pairs": cal.get("genuine_pairs"),
+                    "impostor_pairs": cal.get("impostor_pairs"),
+                    "tar": site["tar"],
+                    "far": site["far"],
+                    "rank1": {c: r["rank1"] for c, r in rep["conditions"].items()},
+                    "probes": {c: r["probes"] for c, r in rep["conditions"].items()},
+                    "tar_at_far_1pct": osr.get("tar_at_far_1pct"),
+                    "unknown_probes": site["unknown_probes"],
+                    "unknown_kept_unknown": site["unknown_kept_unknown"],
+                    "adapted": adaptation.get("accepted"),
+                    "adaptation": adaptation or None,
+                    "seconds": round(time.time() - started, 1),
+                }
+                key = f"{view} {distance_name(dist)} seed {seed}"
+                out["results"].setdefault(spec, {}).setdefault(mode, {})[key] = row
+                print(f"site {spec} {mode} {view}: {json.dumps(row, default=str)[:300]}")
+    return out
+
+
 # ---------------------------------------------------------------- real clips
 
 
@@ -425,6 +514,33 @@ def print_tables(report: dict) -> None:
                 r1.append(fmt(conds["normal"]["rank1"]))
                 tar.append(fmt(conds["all"]["tar_at_far_1pct"]))
             print(f"| {spec} | " + " | ".join(r1) + " | " + " / ".join(tar) + " |")
+    site = report.get("site")
+    if site and "results" in site:
+        print(
+            f"\nsite mode (evaluation half; strangers {', '.join(site['strangers'])}; "
+            f"up to {site['enrol']} normal walks enrolled per person):"
+        )
+        print(
+            "| design | mode | view | enrolled people (walks) | genuine / impostor pairs | "
+            "threshold | TAR | FAR | rank-1 normal / limp | strangers kept unknown | adapted |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for spec, modes in site["results"].items():
+            for mode, views in modes.items():
+                for view, r in views.items():
+                    pairs = (
+                        "-"
+                        if r["genuine_pairs"] is None
+                        else f"{r['genuine_pairs']} / {r['impostor_pairs']}"
+                    )
+                    print(
+                        f"| {spec} | {mode} | {view} | {r['enrolled_people']} "
+                        f"({r['enrolments']}) | {pairs} | {fmt(r['threshold'], 3)} "
+                        f"({r['threshold_source']}) | {fmt(r['tar'])} | {fmt(r['far'], 3)} | "
+                        f"{fmt(r['rank1'].get('normal'))} / {fmt(r['rank1'].get('limp'))} | "
+                        f"{fmt(r['unknown_kept_unknown'])} of {r['unknown_probes']} | "
+                        f"{'-' if r['adapted'] is None else r['adapted']} |"
+                    )
     clips = report.get("clips")
     if clips and "clips" in clips:
         print(f"\nreal clips ({len(clips['clips'])}, first half vs second halves):")
@@ -460,7 +576,23 @@ def main() -> None:
     parser.add_argument("--cache", default=str(ROOT / "var" / "bench-real-walks"))
     parser.add_argument("--json", default=None, help="also write the report here")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--site",
+        default="",
+        help="site mode instead of the identification tables: comma-separated modes of "
+        f"{', '.join(SITE_MODES)} (module docstring)",
+    )
+    parser.add_argument("--enrol", type=int, default=2, help="site: normal walks enrolled")
+    parser.add_argument(
+        "--unknown-fraction", type=float, default=DEFAULT_UNKNOWN_FRACTION, help="site: strangers"
+    )
+    parser.add_argument("--target-far", type=float, default=0.01)
+    parser.add_argument("--adapt-epochs", type=int, default=10)
+    parser.add_argument("--site-seed", type=int, default=0, help="site: strangers, adaptation")
     args = parser.parse_args()
+    args.site = [m for m in args.site.split(",") if m]
+    if set(args.site) - set(SITE_MODES):
+        parser.error(f"--site: choose from {', '.join(SITE_MODES)}")
     args.views = args.views.split(",")
     unknown = [v for v in args.views if v not in VIEWS]
     if unknown:
@@ -473,7 +605,14 @@ def main() -> None:
     # cached arrays depend on the projection and the features' code: one folder per version
     cache = Cache(Path(args.cache) / f"p{PROJECTION_VERSION}-f{handcrafted.FEATURES_VERSION}")
     report: dict = {"designs": designs, "views": args.views}
-    if Path(args.data, "walks.npz").exists():
+    if Path(args.data, "walks.npz").exists() and args.site:
+        if any(
+            design_parts(d)[1] > 0 or d.startswith("member") or d.endswith(("/notta", "/dense"))
+            for d in designs
+        ):
+            parser.error("--site takes network designs 'shipped' or a checkpoint path only")
+        report["site"] = run_site(args, designs)
+    elif Path(args.data, "walks.npz").exists():
         report["walks"] = run_walks(args, designs, cache)
     else:
         print(f"SKIPPED real walks: {args.data}/walks.npz not found (licensed data, not in repo)")

@@ -126,15 +126,18 @@ def split_subjects(subjects: Iterable[str]) -> tuple[list[str], list[str]]:
     return sorted(fit), sorted(evaluate)
 
 
-def gallery_and_probes(walks: Sequence[RealWalk]) -> tuple[list[int], list[int]]:
-    """Indices of the gallery (each person's first normal walk) and of the probes (every other
-    walk of a person who has a gallery walk; the probe's condition says normal / limp / ...)."""
-    gallery: dict[str, int] = {}
+def gallery_and_probes(
+    walks: Sequence[RealWalk], per_person: int = 1
+) -> tuple[list[int], list[int]]:
+    """Indices of the gallery (each person's first ``per_person`` normal walks, fewer when they
+    have fewer) and of the probes (every other walk of a person who has a gallery walk; the
+    probe's condition says normal / limp / ...)."""
+    gallery: dict[str, list[int]] = {}
     for i, w in enumerate(walks):
-        if w.condition == NORMAL and w.subject not in gallery:
-            gallery[w.subject] = i
-    chosen = set(gallery.values())
-    probes = [i for i, w in enumerate(walks) if w.subject in gallery and i not in chosen]
+        if w.condition == NORMAL and len(gallery.setdefault(w.subject, [])) < per_person:
+            gallery[w.subject].append(i)
+    chosen = {i for items in gallery.values() for i in items}
+    probes = [i for i, w in enumerate(walks) if gallery.get(w.subject) and i not in chosen]
     return sorted(chosen), probes
 
 

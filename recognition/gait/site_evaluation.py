@@ -89,10 +89,49 @@ def evaluate_folder_as_site(
             f"and {len(probes)} probe files matching {pattern!r} in {directory}"
         )
 
+    report = evaluate_walks_as_site(
+        enrolled,
+        probes,
+        checkpoint,
+        adapt=adapt,
+        calibrate=calibrate,
+        tta=tta,
+        gallery_mode=gallery_mode,
+        target_far=target_far,
+        adapt_epochs=adapt_epochs,
+        seed=seed,
+        threads=threads,
+        skipped=skipped,
+    )
+    report["site"]["unknown_people"] = sorted(unknown)
+    return report
+
+
+def evaluate_walks_as_site(
+    enrolled: list[tuple],
+    probes: list[tuple],
+    checkpoint: str | Path | dict | None = None,
+    *,
+    adapt: bool = False,
+    calibrate: bool = False,
+    tta: bool = True,
+    gallery_mode: str = "walks",
+    target_far: float = DEFAULT_TARGET_FAR,
+    adapt_epochs: int = 10,
+    seed: int = 0,
+    threads: int = 1,
+    skipped: list[dict] | None = None,
+) -> dict:
+    """The site report of walks already read: ``enrolled`` and ``probes`` are rows
+    ``(key, subject, condition, PoseTrack)`` (``key`` names the walk: a probe with the key of an
+    enrolment is not compared with it). Probes of people not enrolled are the strangers.
+    Used by ``evaluate_folder_as_site`` and the real-walk benchmark (bench/)."""
+    skipped = [] if skipped is None else skipped
+    if len({w[1] for w in enrolled}) < 2 or not probes:
+        raise ValueError("need enrolments of at least two people and probes")
     embedder = GaitEmbedder.from_checkpoint(checkpoint, tta=tta)
     site: dict = {
         "enrolled_people": len({w[1] for w in enrolled}),
-        "unknown_people": sorted(unknown),
         "adaptation": None,
         "calibration": None,
     }

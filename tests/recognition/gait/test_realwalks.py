@@ -94,6 +94,8 @@ def test_gallery_is_each_persons_first_normal_walk():
     gallery, probes = gallery_and_probes(walks)
     assert gallery == [1, 3]
     assert probes == [0, 2]  # c has no normal walk: no gallery, so no probes either
+    # a site enrols with two walks where a person has them (b has one)
+    assert gallery_and_probes(walks, per_person=2) == ([1, 2, 3], [0])
 
 
 @pytest.mark.parametrize("view", [90.0, 45.0, 0.0])

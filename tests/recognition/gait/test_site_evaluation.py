@@ -164,3 +164,43 @@ def test_too_few_pairs_fall_back_to_the_model_threshold(site_folder, tiny_checkp
     assert calibration["source"] == "model_default" and not calibration["sufficient"]
     assert result["open_set"]["threshold"] == 0.5
     assert np.isclose(result["site"]["threshold"], 0.5)
+
+
+@pytest.mark.slow
+def test_real_walk_bench_site_mode_calibrates_on_enrolments_only(tmp_path, tiny_checkpoint):
+    """bench_gait_real_walks.py --site on a walks.npz shaped like real-walks' (synthetic 3D
+    walks here): strangers are held out, each enrolled person enrols two normal walks, and the
+    calibration rests on the enrolments' pairs only."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .test_realwalks import _to_real_frame, _walk_3d, _write_set
+
+    walks = []
+    for s in range(20):  # 10 evaluation people (every other one)
+        for t in range(3):
+            trial = f"src_p{s:02d}_t{t}"
+            joints = _to_real_frame(_walk_3d(100 * s + t, n=60))
+            walks.append((f"src_p{s:02d}", trial, trial, "normal", joints))
+    _write_set(tmp_path / "walks.npz", walks)
+    root = Path(__file__).resolve().parents[3]
+    out = tmp_path / "site.json"
+    subprocess.run(
+        [sys.executable, str(root / "bench" / "bench_gait_real_walks.py"), "--data", str(tmp_path),
+         "--no-clips", "--views", "side", "--designs", str(tiny_checkpoint), "--threads", "1",
+         "--site", "model,calibrate", "--target-far", "0.05", "--json", str(out)],
+        check=True, capture_output=True, cwd=root,
+    )  # fmt: skip
+    site = json.loads(out.read_text())["site"]
+    assert len(site["strangers"]) == 2 and site["enrol"] == 2
+    rows = site["results"][str(tiny_checkpoint)]
+    model, calibrated = rows["model"]["side 3-8m seed 0"], rows["calibrate"]["side 3-8m seed 0"]
+    assert model["threshold"] == 0.5 and model["genuine_pairs"] is None
+    # 8 enrolled people x 2 walks: leave-one-out genuine pairs, clips x other templates
+    assert calibrated["enrolled_people"] == 8 and calibrated["enrolments"] == 16
+    assert calibrated["genuine_pairs"] == 16 and calibrated["impostor_pairs"] == 16 * 7
+    assert calibrated["threshold_source"] == "calibrated"
+    assert calibrated["probes"] == {"normal": 8}  # each enrolled person's third walk
+    assert calibrated["unknown_probes"] == 6  # all three walks of each stranger
+    assert 0 <= calibrated["far"] <= 1 and 0 <= calibrated["tar"] <= 1
