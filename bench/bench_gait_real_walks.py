@@ -405,21 +405,26 @@ def run_site(args, designs: list[str]) -> dict:
 # ---------------------------------------------------------------- real clips
 
 
-def clip_tracks(folder: Path, cache_folder: Path) -> list[tuple[str, PoseTrack]]:
-    """Each clip's main walker through the engine's pipeline (cached as keypoints)."""
+def clip_tracks(
+    folder: Path, cache_folder: Path, max_side: int | None = None, min_fps: float | None = None
+) -> list[tuple[str, PoseTrack]]:
+    """Each clip's main walker through the engine's pipeline (cached as keypoints); max_side and
+    min_fps as the portal's GAIT_POSE_MAX_SIDE and GAIT_POSE_MIN_FPS (None: full frames, every
+    frame)."""
     from recognition.gait.extraction import load_tracks
     from recognition.gait.tracking import main_walker
 
     paths = sorted(p for pattern in CLIP_PATTERNS for p in folder.glob(pattern))
     out = []
     cache_folder.mkdir(parents=True, exist_ok=True)
+    setting = "" if max_side is None and min_fps is None else f".{max_side}-{min_fps}"
     for path in paths:
-        stored = cache_folder / f"{path.name}.npz"
+        stored = cache_folder / f"{path.name}{setting}.npz"
         if stored.exists():
             d = np.load(stored)
             track = PoseTrack(d["keypoints"], d["frame_indices"], float(d["fps"]))
         else:
-            track = main_walker(load_tracks(path))
+            track = main_walker(load_tracks(path, max_side=max_side, min_fps=min_fps))
             np.savez(
                 stored, keypoints=track.keypoints, frame_indices=track.frame_indices, fps=track.fps
             )
@@ -436,7 +441,9 @@ def halves(track: PoseTrack) -> tuple[PoseTrack, PoseTrack]:
 
 
 def run_clips(args, designs: list[str]) -> dict:
-    clips = clip_tracks(Path(args.clips), Path(args.cache) / "clips")
+    clips = clip_tracks(
+        Path(args.clips), Path(args.cache) / "clips", args.pose_max_side, args.pose_min_fps
+    )
     if len(clips) < 2:
         return {"skipped": f"fewer than 2 clips under {args.clips}"}
     parts = [h for _, t in clips for h in halves(t)]
@@ -567,6 +574,12 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "real-walks"))
     parser.add_argument("--clips", default=str(ROOT.parent / "shared" / "data" / "clips"))
     parser.add_argument("--no-clips", action="store_true", help="skip the real clips")
+    parser.add_argument(
+        "--pose-max-side", type=int, default=None, help="clips: shrink frames to this side"
+    )
+    parser.add_argument(
+        "--pose-min-fps", type=float, default=None, help="clips: pose every n-th frame"
+    )
     parser.add_argument("--views", default="side,45deg,frontal")
     parser.add_argument(
         "--distances", default="3-8", help="comma-separated: a range drawn per walk, or metres"
