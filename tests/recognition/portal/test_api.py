@@ -151,6 +151,33 @@ def test_a_clip_with_nobody_fails_with_a_plain_message(gait_site, client_for, po
     assert "walk" in sample["error"] and "/" not in sample["error"]
 
 
+def test_a_truncated_video_fails_with_a_plain_message_and_is_kept(
+    gait_site, client_for, post, tmp_path
+) -> None:
+    # its first frame decodes, so the upload is taken; decoding then stops far short of the
+    # frame count its header declares
+    from tests.recognition.gait.perception_helpers import render_video
+
+    tenant, _camera, _people = gait_site
+    client = client_for(tenant.user(Role.REGISTRAR))
+    full = render_video(
+        tmp_path / "walk.avi", lambda i: [(60 + 6 * i, 30, 170, 0.0)], n_frames=40
+    ).read_bytes()
+    response = post(
+        client,
+        SAMPLES,
+        {"file": _file(full[: len(full) // 2], "cut.avi"), "purpose": "identify"},
+    )
+    assert response.status_code == 202, response.content
+    sample = client.get(response["Location"]).json()
+    assert sample["status"] == "failed"
+    assert "truncated" in sample["error"] and "/" not in sample["error"]
+    with tenant_scope(tenant.institution):
+        kept = GaitSample.objects.get(pk=sample["id"])
+        assert kept.file and kept.recognitions.count() == 0
+        assert not PresenceEvent.objects.exists()
+
+
 def test_roles_viewer_cannot_upload_and_other_institution_gets_404(
     gait_site, tenant_b, client_for, post
 ):
