@@ -183,13 +183,10 @@ class MediaPipeBackend(PoseBackend):
             if slot > 0:
                 if not (self._following[slot] or searching):
                     continue
-                if not boxes:  # nobody in the earlier slots: nobody else to find either
-                    self._following[slot] = False
-                    continue
-                if slot == 1:
-                    rgb = rgb.copy()  # the first slot's image must not be painted on
-                _paint_over(rgb, boxes[-1])
-            image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+                if not (boxes or self._following[slot]):
+                    continue  # nobody in the earlier slots: a search would find the same
+            seen = rgb if slot == 0 else _painted_over(rgb, boxes)
+            image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=seen)
             result = self._landmarker(slot).detect_for_video(image, internal_ms)
             self._following[slot] = bool(result.pose_landmarks)
             if not result.pose_landmarks:
@@ -232,9 +229,12 @@ def _person_box(landmarks, width: int, height: int) -> tuple[int, int, int, int]
     )
 
 
-def _paint_over(rgb: np.ndarray, box: tuple[int, int, int, int]) -> None:
-    x0, y0, x1, y1 = box
-    rgb[y0:y1, x0:x1] = 127
+def _painted_over(rgb: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """A copy of the image with every box filled grey."""
+    painted = rgb.copy()
+    for x0, y0, x1, y1 in boxes:
+        painted[y0:y1, x0:x1] = 127
+    return painted
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
