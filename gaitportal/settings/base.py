@@ -248,7 +248,7 @@ GAIT_UPLOAD_MAX_BYTES = env.int("GAIT_UPLOAD_MAX_BYTES", default=200 * 1024 * 10
 GAIT_POSE_MAX_SIDE = env.int("GAIT_POSE_MAX_SIDE", default=640)
 # Poses are estimated on every n-th frame of a faster video, keeping at least this rate (a
 # 50 or 60 frames/s phone video: every other frame). The network sees 25 frames/s; going below
-# that costs accuracy (real clips at 12.5 frames/s: docs/perf/pose.md). 0: every frame.
+# that costs accuracy (real clips at 12.5 frames/s: docs/PERFORMANCE.md). 0: every frame.
 GAIT_POSE_MIN_FPS = env.float("GAIT_POSE_MIN_FPS", default=25.0)
 
 LOGGING = {

@@ -79,9 +79,10 @@ class MediaPipeBackend(PoseBackend):
     it can only find somebody else. MediaPipe's own multi-person landmarker (num_poses > 1)
     runs its person detector on every frame in which fewer people than slots are tracked, which
     for the usual door clip (one walker) made pose estimation about 1.6x slower than one slot
-    (docs/perf/pose.md). Here a slot that follows nobody searches only every search_every-th
-    frame, so a second person is picked up within that many frames of coming into view, and a
-    clip with one walker costs about what one slot costs. A person tracked by two slots at once
+    (a 10 s 720p clip shrunk to 640: 5.5 s against 3.5 s, 2026-12-07). Here a slot that follows
+    nobody searches only every search_every-th frame, so a second person is picked up within
+    that many frames of coming into view, and a clip with one walker costs about what one slot
+    costs (docs/perf/pose.md). A person tracked by two slots at once
     (the first slot loses someone and picks up the person a later slot follows) is reported once.
     Later slots need surer detections (extra_confidence, for detection and presence): searching
     what is left of the frame, at 0.5 they took a parked bicycle and a seated bystander at the
