@@ -4,7 +4,8 @@
     python bench/gait_finetune_reference.py --source fitted-walker --out var/ft-walker.pt
     python bench/bench_gait_real_walks.py --designs var/ft-real.pt,var/ft-walker.pt
 
-Both start from member A of the shipped ensemble (one network) and use the engine's
+Both start from member A of the shipped ensemble (one network; ``--base shipped``: the whole
+ensemble, both networks trained through their joined output) and use the engine's
 ``training.fine_tune`` (SupCon, the base model's augmentations, threshold re-chosen on held-out
 synthetic people at FAR 1 %).
 
@@ -102,12 +103,22 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "real-walks"))
+    parser.add_argument(
+        "--base",
+        choices=("member0", "shipped"),
+        default="member0",
+        help="start from member A alone or from the whole shipped ensemble",
+    )
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     from recognition.gait.training import fine_tune
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     started = time.time()
-    base = member_checkpoint(ROOT / "var" / "member0.pt")
+    if args.base == "shipped":
+        base = DEFAULT_MODEL_PATH
+    else:
+        base = member_checkpoint(ROOT / "var" / "member0.pt")
     if args.source == "real-fitting":
         tracks = real_fitting_tracks(args.data, args.cameras, args.seed)
         synthetic = 64
