@@ -192,18 +192,8 @@ class CalibrationSerializer(serializers.ModelSerializer):
             "id",
             "model_version",
             "source",
-            "threshold",
-            "review_threshold",
             "shipped_threshold",
-            "target_far",
-            "estimated_far",
-            "estimated_tar",
-            "calibration_people",
-            "genuine_pairs",
-            "impostor_pairs",
-            "is_fallback",
-            "calibration_note",
-            "calibrated_at",
+            *GaitModelVersion.CALIBRATION_FIELDS,
         ]
         read_only_fields = fields
 

@@ -14,9 +14,8 @@ from accounts.roles import Role
 from accounts.tenancy import tenant_scope
 from attendance import services as attendance_services
 from attendance.models import AttendanceRecord, Status
-from recognition import services
 from recognition.models import Decision, Recognition
-from tests.recognition.enrolled import enrolled_site
+from tests.recognition.enrolled import enrolled_site, identify_walk
 from tests.recognition.portal.conftest import walk_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -136,15 +135,7 @@ def test_review_a_flagged_recognition_with_one_keystroke(live_server, page, enro
     inst = tenant.institution
     actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant.user(Role.REGISTRAR))
     with tenant_scope(inst):
-        probe = services.sample_create(
-            institution=inst,
-            actor=actor,
-            content=walk_bytes(4, 9),
-            filename="flagged.npz",
-            purpose="identify",
-            camera=camera,
-        ).sample
-        recognition = Recognition.objects.get(sample=probe)
+        recognition = identify_walk(inst, actor, camera, 4, 9)
         # a borderline walk: the registrar must decide (as the matcher does between thresholds)
         Recognition.objects.filter(pk=recognition.pk).update(
             decision=Decision.NEEDS_REVIEW, presence_event=None

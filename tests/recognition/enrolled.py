@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from recognition import services
+from recognition.models import Recognition
 from tests.factories import CameraFactory, PersonFactory
 from tests.recognition.portal.conftest import walk_bytes
 
@@ -61,3 +62,29 @@ def enrolled_site(tenant) -> tuple:
         people = consenting_people(tenant)
         enrol_walks(inst, actor, people)
     return camera, people
+
+
+def identify_walk(
+    institution: Institution,
+    actor: Actor | None,
+    camera,
+    subject: int,
+    seed: int,
+    *,
+    view: float = 90,
+    fmt: str = "npz",
+) -> Recognition:
+    """Upload walk ``seed`` of synthetic subject ``subject`` to identify at ``camera`` (None: no
+    camera) and return its recognition; the worker runs as the upload commits (as enrol_walks).
+    Another ``fmt`` gives the same walk in new bytes (the same bytes are the same sample)."""
+    sample = services.sample_create(
+        institution=institution,
+        actor=actor,
+        content=walk_bytes(subject, seed, view=view, fmt=fmt),
+        filename=f"probe-{subject}-{seed}.{fmt}",
+        purpose="identify",
+        camera=camera,
+    ).sample
+    sample.refresh_from_db()
+    assert sample.status == "done", sample.error
+    return Recognition.objects.get(sample=sample)

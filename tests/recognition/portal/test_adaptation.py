@@ -19,9 +19,8 @@ from accounts.roles import Role
 from accounts.tenancy import tenant_scope
 from recognition import services
 from recognition.gait.checkpoint import load_checkpoint, save_checkpoint
-from recognition.models import Decision, GaitModelVersion, GaitTemplate, Recognition
-from tests.recognition.enrolled import enrol_walks
-from tests.recognition.portal.conftest import walk_bytes
+from recognition.models import Decision, GaitModelVersion, GaitTemplate
+from tests.recognition.enrolled import enrol_walks, identify_walk
 
 pytestmark = [
     pytest.mark.django_db,
@@ -54,18 +53,6 @@ def enrolled(gait_site):
     return tenant, camera, people, actor, base
 
 
-def _identify(inst, actor, camera, subject: int, seed: int) -> Recognition:
-    sample = services.sample_create(
-        institution=inst,
-        actor=actor,
-        content=walk_bytes(subject, seed),
-        filename="probe.npz",
-        purpose="identify",
-        camera=camera,
-    ).sample
-    return Recognition.objects.get(sample=sample)
-
-
 def _held_back_check(metrics: dict) -> None:
     for key in ("held_back_before", "held_back_after"):
         figures = metrics[key]
@@ -91,7 +78,7 @@ def test_an_adapted_model_that_is_no_better_is_kept_but_not_activated(enrolled) 
         assert adapted.metrics["fine_tune"]["lr"] == 0.0
         assert not GaitTemplate.objects.filter(model_version=adapted).exists()
         assert services.model_version_active(institution=inst) == base
-        rec = _identify(inst, actor, camera, 3, 8)
+        rec = identify_walk(inst, actor, camera, 3, 8)
         assert rec.model_version == base and rec.person == people[3]
 
 
@@ -134,7 +121,7 @@ def test_adapting_activates_a_better_model_and_reembeds_the_gallery(
         assert active.calibrated_at is not None and active.calibration_people == 6
         # identification now uses the adapted model, and still finds the right people
         for subject in (0, 4):
-            rec = _identify(inst, actor, camera, subject, 8)
+            rec = identify_walk(inst, actor, camera, subject, 8)
             assert rec.model_version == adapted and rec.sample.model_version == adapted
             assert rec.decision == Decision.ACCEPTED and rec.person == people[subject]
         listed = client.get(reverse("recognition-model-version-list")).json()["results"]

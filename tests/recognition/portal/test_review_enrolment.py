@@ -12,11 +12,10 @@ from accounts.roles import Role
 from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from recognition import services
-from recognition.models import Decision, GaitModelVersion, GaitTemplate, Recognition
+from recognition.models import Decision, GaitModelVersion, GaitTemplate
 from recognition.services.review_enrolment import NO_CONSENT
 from tests.factories import PersonFactory
-from tests.recognition.enrolled import enrol_walks
-from tests.recognition.portal.conftest import walk_bytes
+from tests.recognition.enrolled import enrol_walks, identify_walk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uploads_run_on_commit")]
 
@@ -36,21 +35,6 @@ def site(gait_site):
     return tenant, camera, people, newcomer, actor
 
 
-def _identify(inst, actor, camera, subject: int, seed: int, *, view=90, fmt="npz") -> Recognition:
-    """Identify a walk of a synthetic subject (another ``fmt``: the same walk in new bytes)."""
-    sample = services.sample_create(
-        institution=inst,
-        actor=actor,
-        content=walk_bytes(subject, seed, view=view, fmt=fmt),
-        filename=f"probe.{fmt}",
-        purpose="identify",
-        camera=camera,
-    ).sample
-    sample.refresh_from_db()
-    assert sample.status == "done", sample.error
-    return Recognition.objects.get(sample=sample)
-
-
 def _opt_in(inst) -> None:
     services.recognition_settings_update(institution=inst, enrol_from_reviews=True)
 
@@ -66,7 +50,7 @@ def test_off_by_default_a_review_adds_nothing(site) -> None:
     with tenant_scope(inst):
         assert not services.recognition_settings_get(institution=inst).enrol_from_reviews
         before = GaitTemplate.objects.count()
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         assert rec.decision != Decision.ACCEPTED
         rec = services.recognition_review(
             recognition=rec, actor=actor, action="person", person=newcomer
@@ -74,7 +58,7 @@ def test_off_by_default_a_review_adds_nothing(site) -> None:
         assert rec.decision == Decision.ACCEPTED and rec.enrolment_note == ""
         assert GaitTemplate.objects.count() == before
         # the same walk again (another file format, the same keypoints) is still nobody
-        again = _identify(inst, actor, camera, STRANGER, 3, fmt="csv")
+        again = identify_walk(inst, actor, camera, STRANGER, 3, fmt="csv")
         assert again.person is None
 
 
@@ -84,7 +68,7 @@ def test_naming_a_newcomer_enrols_them_and_the_same_walk_then_matches(site) -> N
     with tenant_scope(inst):
         _opt_in(inst)
         version = services.model_version_active(institution=inst)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         assert rec.person is None and rec.decision != Decision.ACCEPTED
         revision = _revision(version)
         rec = services.recognition_review(
@@ -102,11 +86,11 @@ def test_naming_a_newcomer_enrols_them_and_the_same_walk_then_matches(site) -> N
         assert _revision(version) > revision  # every worker's cached gallery is rebuilt
         # The same walk in another file (CSV: the identical probe, rounded to the file's
         # precision) is now the newcomer, accepted; it was nobody before.
-        again = _identify(inst, actor, camera, STRANGER, 3, fmt="csv")
+        again = identify_walk(inst, actor, camera, STRANGER, 3, fmt="csv")
         assert again.decision == Decision.ACCEPTED and again.person == newcomer
         assert again.score >= version.threshold and again.presence_event is not None
         # Enrolled people are still themselves.
-        assert _identify(inst, actor, camera, 2, 9).person == people[2]
+        assert identify_walk(inst, actor, camera, 2, 9).person == people[2]
 
 
 def test_confirming_adds_the_walk_to_the_persons_templates(site) -> None:
@@ -115,13 +99,13 @@ def test_confirming_adds_the_walk_to_the_persons_templates(site) -> None:
     with tenant_scope(inst):
         _opt_in(inst)
         # Subject 1 seen from the front matches people[1] less well than from the side.
-        rec = _identify(inst, actor, camera, 1, 3, view=0)
+        rec = identify_walk(inst, actor, camera, 1, 3, view=0)
         assert rec.decision == Decision.ACCEPTED and rec.person == people[1]
         automatic = GaitTemplate.objects.filter(person=people[1]).count()
         assert automatic == 2  # accepted by the model alone: nothing was added
         rec = services.recognition_review(recognition=rec, actor=actor, action="confirm")
         assert GaitTemplate.objects.filter(person=people[1]).count() == 3
-        again = _identify(inst, actor, camera, 1, 3, view=0, fmt="csv")
+        again = identify_walk(inst, actor, camera, 1, 3, view=0, fmt="csv")
         assert again.person == people[1] and again.score > rec.score
 
 
@@ -131,7 +115,7 @@ def test_missing_consent_adds_nothing_and_says_why(site, client_for) -> None:
     with tenant_scope(inst):
         _opt_in(inst)
         person_consent_record(person=newcomer, given=False, actor=None)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         before = GaitTemplate.objects.count()
     client = client_for(tenant.user(Role.REGISTRAR))
     url = reverse("recognition-recognition-review", args=[rec.pk])
@@ -155,7 +139,7 @@ def test_withdrawing_the_review_removes_its_template(site) -> None:
     with tenant_scope(inst):
         _opt_in(inst)
         version = services.model_version_active(institution=inst)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         services.recognition_review(recognition=rec, actor=actor, action="person", person=newcomer)
         assert GaitTemplate.objects.filter(recognition=rec, person=newcomer).count() == 1
         # named another person later: the newcomer's template goes, the other person's comes
@@ -180,13 +164,13 @@ def test_erasing_the_person_removes_templates_from_reviews(site) -> None:
     inst = tenant.institution
     with tenant_scope(inst):
         _opt_in(inst)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         services.recognition_review(recognition=rec, actor=actor, action="person", person=newcomer)
         assert GaitTemplate.objects.filter(person=newcomer).count() == 1
         summary = services.person_biometrics_erase(person=newcomer, actor=actor, reason="left")
         assert summary["templates"] == 1
         assert not GaitTemplate.objects.filter(person=newcomer).exists()
-        assert _identify(inst, actor, camera, STRANGER, 3, fmt="csv").person is None
+        assert identify_walk(inst, actor, camera, STRANGER, 3, fmt="csv").person is None
 
 
 def test_tenants_stay_apart(site, tenant_b, client_for) -> None:
@@ -194,7 +178,7 @@ def test_tenants_stay_apart(site, tenant_b, client_for) -> None:
     inst = tenant.institution
     with tenant_scope(inst):
         _opt_in(inst)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
     other = client_for(tenant_b.user(Role.ADMIN))
     # B neither sees A's opt-in nor reviews A's recognition into its own gallery
     assert other.get(reverse("recognition-settings")).json()["enrol_from_reviews"] is False
@@ -237,7 +221,7 @@ def test_a_new_model_version_reembeds_reviewed_walks_too(site) -> None:
     inst = tenant.institution
     with tenant_scope(inst):
         _opt_in(inst)
-        rec = _identify(inst, actor, camera, STRANGER, 3)
+        rec = identify_walk(inst, actor, camera, STRANGER, 3)
         services.recognition_review(recognition=rec, actor=actor, action="person", person=newcomer)
         active = services.model_version_active(institution=inst)
         other = GaitModelVersion.objects.create(

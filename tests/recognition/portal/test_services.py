@@ -25,7 +25,7 @@ from recognition.models import (
     Recognition,
 )
 from tests.factories import GaitSampleFactory
-from tests.recognition.enrolled import enrol_walks
+from tests.recognition.enrolled import enrol_walks, identify_walk
 from tests.recognition.portal.conftest import walk_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uploads_run_on_commit")]
@@ -76,15 +76,7 @@ def test_stranger_stays_unknown_and_review_withdraws(gait_site) -> None:
     actor = Actor(institution=inst, role=Role.REGISTRAR, user=tenant.user(Role.REGISTRAR))
     with tenant_scope(inst):
         enrol_walks(inst, actor, people)
-        stranger = services.sample_create(
-            institution=inst,
-            actor=actor,
-            content=walk_bytes(40, 3),
-            filename="s.npz",
-            purpose="identify",
-            camera=camera,
-        ).sample
-        rec = Recognition.objects.get(sample=stranger)
+        rec = identify_walk(inst, actor, camera, 40, 3)
         assert rec.decision in (Decision.UNKNOWN, Decision.NEEDS_REVIEW)
         assert rec.person is None and not PresenceEvent.objects.exists()
         services.recognition_review(
@@ -211,14 +203,7 @@ def test_gallery_follows_enrolments_erasures_and_deleted_people(gait_site) -> No
     actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
 
     def identify(subject, seed):
-        sample = services.sample_create(
-            institution=inst,
-            actor=actor,
-            content=walk_bytes(subject, seed),
-            filename="p.npz",
-            purpose="identify",
-        ).sample
-        return Recognition.objects.get(sample=sample)
+        return identify_walk(inst, actor, None, subject, seed)
 
     with tenant_scope(inst):
         enrol_walks(inst, actor, people[:3])
@@ -239,14 +224,7 @@ def test_deleting_a_person_removes_their_gait_files(gait_site) -> None:
     actor = Actor(institution=inst, role=Role.ADMIN, user=tenant.user(Role.ADMIN))
     with tenant_scope(inst):
         enrol_walks(inst, actor, people[:2])
-        probe = services.sample_create(
-            institution=inst,
-            actor=actor,
-            content=walk_bytes(0, 7),
-            filename="probe.npz",
-            purpose="identify",
-            camera=camera,
-        ).sample
+        probe = identify_walk(inst, actor, camera, 0, 7).sample
         assert Recognition.objects.get(sample=probe).person == people[0]
         files = [
             Path(f.path)
