@@ -13,11 +13,10 @@ from accounts.models import Institution
 from recognition.gait.adaptation import ADAPT_LR, adapt
 from recognition.gait.checkpoint import save_checkpoint
 from recognition.gait.errors import GaitInputError
-from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.pipeline import analyse_tracks
 from recognition.gait.tracks import PoseTrack
-from recognition.models import GaitModelVersion, GaitSample, GaitTemplate
-from recognition.services.matching import gallery_changed
+from recognition.models import GaitModelVersion, GaitTemplate
+from recognition.services.processing import kept_walker_track, template_store
 from recognition.services.versions import (
     FALLBACK_REVIEW_MARGIN,
     calibration_recompute,
@@ -26,16 +25,6 @@ from recognition.services.versions import (
     model_version_activate,
     model_version_active,
 )
-
-
-def _walker_track(sample: GaitSample, track_id: int) -> PoseTrack | None:
-    """The walker ``track_id`` of the sample's kept keypoints (None when they are gone)."""
-    if not sample.keypoints:
-        return None
-    for track in read_keypoint_file(sample.keypoints.path):
-        if track.track_id == track_id:
-            return track
-    return None
 
 
 def _gallery_sources(institution: Institution, *, exclude: GaitModelVersion | None = None):
@@ -63,7 +52,7 @@ def _enrolment_walks(institution: Institution) -> dict[int, list[PoseTrack]]:
     for template in _gallery_sources(institution):
         if template.recognition_id is not None:
             continue  # reviewed walks stay out of training: enrolments only
-        track = _walker_track(template.sample, template.track_id)
+        track = kept_walker_track(template.sample, template.track_id)
         if track is not None:
             walks[template.person_id].append(track)
     return walks
@@ -79,30 +68,21 @@ def gallery_reembed(*, version: GaitModelVersion) -> int:
             model_version=version, sample_id=source.sample_id, track_id=source.track_id
         ).exists():
             continue
-        track = _walker_track(source.sample, source.track_id)
+        track = kept_walker_track(source.sample, source.track_id)
         if track is None:
             continue
         try:
             walker = analyse_tracks([track], embedder=embedder).walkers[0]
         except GaitInputError:
             continue
-        _, created = GaitTemplate.objects.get_or_create(
-            model_version=version,
-            sample_id=source.sample_id,
-            track_id=source.track_id,
-            defaults={
-                "institution": version.institution,
-                "person_id": source.person_id,
-                "recognition_id": source.recognition_id,
-                "embedding": GaitTemplate.pack(walker.embedding),
-                "usable_seconds": walker.usable_seconds,
-                "quality": walker.quality,
-                "direction": walker.direction,
-            },
+        _, created = template_store(
+            sample=source.sample,
+            version=version,
+            walker=walker,
+            person_id=source.person_id,
+            recognition_id=source.recognition_id,
         )
         made += int(created)
-    if made:
-        gallery_changed(versions=[version])
     calibration_recompute(version=version)
     return made
 

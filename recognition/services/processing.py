@@ -253,14 +253,25 @@ def _enrol(
     template_store(sample=sample, version=version, walker=walker)
 
 
-def template_store(*, sample: GaitSample, version: GaitModelVersion, walker: WalkerResult):
+def template_store(
+    *,
+    sample: GaitSample,
+    version: GaitModelVersion,
+    walker: WalkerResult,
+    person_id: int | None = None,
+    recognition_id: int | None = None,
+) -> tuple[GaitTemplate, bool]:
+    """The template of one walker of a sample for ``version`` (the sample's person unless
+    ``person_id``; ``recognition_id`` when a review enrolled it), and whether it is new; a new
+    one tells the workers' gallery caches."""
     template, created = GaitTemplate.objects.get_or_create(
         model_version=version,
         sample=sample,
         track_id=walker.track_id,
         defaults={
             "institution": sample.institution,
-            "person": sample.person,
+            "person_id": person_id if person_id is not None else sample.person_id,
+            "recognition_id": recognition_id,
             "embedding": GaitTemplate.pack(walker.embedding),
             "usable_seconds": walker.usable_seconds,
             "quality": walker.quality,
@@ -269,7 +280,17 @@ def template_store(*, sample: GaitSample, version: GaitModelVersion, walker: Wal
     )
     if created:
         gallery_changed(versions=[version])
-    return template
+    return template, created
+
+
+def kept_walker_track(sample: GaitSample, track_id: int) -> PoseTrack | None:
+    """Walker ``track_id`` of the sample's kept keypoints (None when they or it are gone)."""
+    if not sample.keypoints:
+        return None
+    for track in read_keypoint_file(sample.keypoints.path):
+        if track.track_id == track_id:
+            return track
+    return None
 
 
 def _identify(

@@ -17,10 +17,14 @@ from django.conf import settings
 from django.db import transaction
 
 from recognition.gait.errors import GaitInputError
-from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.pipeline import analyse_tracks
 from recognition.models import Decision, GaitModelVersion, GaitTemplate, Recognition
 from recognition.services.matching import gallery_changed
+from recognition.services.processing import (
+    calibration_enqueue,
+    kept_walker_track,
+    template_store,
+)
 from recognition.services.versions import (
     embedder_for,
     model_version_active,
@@ -107,18 +111,14 @@ def review_enrolment_make(*, recognition_id: int, person_id: int) -> GaitTemplat
     if recognition is None or _refusal(recognition) is not None:
         return None
     version = model_version_active(institution=recognition.institution)
-    tracks = [
-        t
-        for t in read_keypoint_file(recognition.sample.keypoints.path)
-        if t.track_id == recognition.track_id
-    ]
+    track = kept_walker_track(recognition.sample, recognition.track_id)
     note = ""
     walker = None
-    if not tracks:
+    if track is None:
         note = "Not added to the gallery: this walker's track is not in the kept pose data."
     else:
         try:
-            walker = analyse_tracks(tracks, embedder=embedder_for(version)).walkers[0]
+            walker = analyse_tracks([track], embedder=embedder_for(version)).walkers[0]
         except GaitInputError as exc:
             note = f"Not added to the gallery: {exc}"[:300]
     with transaction.atomic():
@@ -127,24 +127,14 @@ def review_enrolment_make(*, recognition_id: int, person_id: int) -> GaitTemplat
             return None  # the review moved on while the walk was embedded
         template = None
         if walker is not None:
-            template, created = GaitTemplate.objects.get_or_create(
-                model_version=version,
+            template, created = template_store(
                 sample=recognition.sample,
-                track_id=recognition.track_id,
-                defaults={
-                    "institution": recognition.institution,
-                    "person_id": person_id,
-                    "recognition": current,
-                    "embedding": GaitTemplate.pack(walker.embedding),
-                    "usable_seconds": walker.usable_seconds,
-                    "quality": walker.quality,
-                    "direction": walker.direction,
-                },
+                version=version,
+                walker=walker,
+                person_id=person_id,
+                recognition_id=current.pk,
             )
             if created:
-                gallery_changed(versions=[version])
-                from recognition.services.processing import calibration_enqueue
-
                 transaction.on_commit(lambda: calibration_enqueue(version=version))
             note = f"Added to the gallery of {recognition.person}."
         current.enrolment_note = note
