@@ -21,8 +21,10 @@ $(STAMP): $(REQUIREMENTS)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# gait_upgrade_model: institutions on an earlier shipped gait model move to the deployed one.
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py gait_upgrade_model
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo

@@ -3,9 +3,11 @@
 Keyword-only typed functions; callers (API, admin, tasks) hold no rules of their own.
 """
 
-from recognition.services.adaptation import gallery_reembed, institution_model_adapt
+from recognition.services.adaptation import institution_model_adapt
 from recognition.services.enrolment import EnrolmentQuality, enrolment_quality
+from recognition.services.gallery import gallery_reembed
 from recognition.services.matching import Gallery, gallery_for, match_probe
+from recognition.services.model_upgrade import model_version_for_work, shipped_model_upgrade
 from recognition.services.privacy import (
     access_log_record,
     person_biometrics_erase,
@@ -31,6 +33,7 @@ from recognition.services.samples import (
     sample_retry,
 )
 from recognition.services.versions import (
+    ShippedModelChangedError,
     calibration_recompute,
     model_version_activate,
     model_version_active,
@@ -42,6 +45,7 @@ __all__ = [
     "EnrolmentQuality",
     "Gallery",
     "SampleCreated",
+    "ShippedModelChangedError",
     "TransientProcessingError",
     "access_log_record",
     "calibration_recompute",
@@ -52,6 +56,7 @@ __all__ = [
     "match_probe",
     "model_version_activate",
     "model_version_active",
+    "model_version_for_work",
     "person_biometrics_erase",
     "raw_videos_purge",
     "recognition_event_record",
@@ -67,4 +72,5 @@ __all__ = [
     "sample_enqueue",
     "sample_process",
     "sample_retry",
+    "shipped_model_upgrade",
 ]

@@ -1,4 +1,4 @@
-"""Adapting the model to an institution, and re-embedding its gallery with another version."""
+"""Adapting the model to an institution: fine-tune on its enrolments, keep, activate when better."""
 
 from __future__ import annotations
 
@@ -12,79 +12,28 @@ from django.db import transaction
 from accounts.models import Institution
 from recognition.gait.adaptation import ADAPT_LR, adapt
 from recognition.gait.checkpoint import save_checkpoint
-from recognition.gait.errors import GaitInputError
-from recognition.gait.pipeline import analyse_tracks
 from recognition.gait.tracks import PoseTrack
-from recognition.models import GaitModelVersion, GaitTemplate
-from recognition.services.processing import kept_walker_track, template_store
+from recognition.models import GaitModelVersion
+from recognition.services.gallery import gallery_reembed, gallery_sources, kept_walker_track
+from recognition.services.model_upgrade import model_version_for_work
 from recognition.services.versions import (
     FALLBACK_REVIEW_MARGIN,
-    calibration_recompute,
     checkpoint_path,
-    embedder_for,
     model_version_activate,
-    model_version_active,
 )
-
-
-def _gallery_sources(institution: Institution, *, exclude: GaitModelVersion | None = None):
-    """One template per walk in the institution's gallery, whatever its version: the walks
-    (enrolment samples, and reviewed recognitions where enrolled from reviews) to embed."""
-    seen: set[tuple[int, int]] = set()
-    templates = (
-        GaitTemplate.objects.filter(institution=institution)
-        .select_related("sample")
-        .order_by("person_id", "sample__created_at", "sample_id", "track_id", "-id")
-    )
-    if exclude is not None:
-        templates = templates.exclude(model_version=exclude)
-    for template in templates:
-        key = (template.sample_id, template.track_id)
-        if key not in seen:
-            seen.add(key)
-            yield template
 
 
 def _enrolment_walks(institution: Institution) -> dict[int, list[PoseTrack]]:
     """person id -> the walks each of the person's enrolment samples enrolled (the walker of
     its template), oldest first: what adaptation trains and judges on."""
     walks: dict[int, list[PoseTrack]] = defaultdict(list)
-    for template in _gallery_sources(institution):
+    for template in gallery_sources(institution):
         if template.recognition_id is not None:
             continue  # reviewed walks stay out of training: enrolments only
         track = kept_walker_track(template.sample, template.track_id)
         if track is not None:
             walks[template.person_id].append(track)
     return walks
-
-
-def gallery_reembed(*, version: GaitModelVersion) -> int:
-    """Templates of ``version`` for every walk in the institution's gallery (from the kept
-    keypoints), then its calibration on them. Returns the number of templates made."""
-    embedder = embedder_for(version)
-    made = 0
-    for source in _gallery_sources(version.institution, exclude=version):
-        if GaitTemplate.objects.filter(
-            model_version=version, sample_id=source.sample_id, track_id=source.track_id
-        ).exists():
-            continue
-        track = kept_walker_track(source.sample, source.track_id)
-        if track is None:
-            continue
-        try:
-            walker = analyse_tracks([track], embedder=embedder).walkers[0]
-        except GaitInputError:
-            continue
-        _, created = template_store(
-            sample=source.sample,
-            version=version,
-            walker=walker,
-            person_id=source.person_id,
-            recognition_id=source.recognition_id,
-        )
-        made += int(created)
-    calibration_recompute(version=version)
-    return made
 
 
 def institution_model_adapt(
@@ -94,7 +43,7 @@ def institution_model_adapt(
     enrolment walks (recognition.gait.adaptation). The adapted model is kept as a version with
     the held-back figures in its metrics; it is activated, after re-embedding the gallery with
     it, only when it is better than the active one. ``lr`` is the fine-tuning rate."""
-    base = model_version_active(institution=institution)
+    base = model_version_for_work(institution=institution)
     result = adapt(
         checkpoint_path(base),
         _enrolment_walks(institution),

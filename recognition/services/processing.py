@@ -27,17 +27,18 @@ from attendance.services import sighting_record
 from recognition.gait.errors import GaitInputError, PoseBackendUnavailableError
 from recognition.gait.extraction import load_tracks
 from recognition.gait.keypoints import read_keypoint_file, write_keypoint_file
-from recognition.gait.pipeline import SampleAnalysis, WalkerResult, analyse_tracks
+from recognition.gait.pipeline import SampleAnalysis, analyse_tracks
 from recognition.gait.tracks import PoseTrack
-from recognition.models import Decision, GaitModelVersion, GaitSample, GaitTemplate, Recognition
+from recognition.models import Decision, GaitModelVersion, GaitSample, Recognition
 from recognition.services import runtime
+from recognition.services.gallery import template_store
 from recognition.services.matching import (
-    gallery_changed,
     gallery_for,
     gallery_forget,
     match_probe,
 )
-from recognition.services.versions import embedder_for, model_version_active
+from recognition.services.model_upgrade import model_version_for_work
+from recognition.services.versions import embedder_for
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def sample_process(*, sample_id: int) -> GaitSample | None:
     timings: dict[str, float] = {}
     progress = _progress_writer(sample_id)
     try:
-        version = model_version_active(institution=sample.institution)
+        version = model_version_for_work(institution=sample.institution)
         started = time.perf_counter()
         tracks = _tracks(sample, progress)
         timings["pose_s"] = round(time.perf_counter() - started, 3)
@@ -251,46 +252,6 @@ def _enrol(
             f"(track {walker.track_id}) was enrolled."
         )
     template_store(sample=sample, version=version, walker=walker)
-
-
-def template_store(
-    *,
-    sample: GaitSample,
-    version: GaitModelVersion,
-    walker: WalkerResult,
-    person_id: int | None = None,
-    recognition_id: int | None = None,
-) -> tuple[GaitTemplate, bool]:
-    """The template of one walker of a sample for ``version`` (the sample's person unless
-    ``person_id``; ``recognition_id`` when a review enrolled it), and whether it is new; a new
-    one tells the workers' gallery caches."""
-    template, created = GaitTemplate.objects.get_or_create(
-        model_version=version,
-        sample=sample,
-        track_id=walker.track_id,
-        defaults={
-            "institution": sample.institution,
-            "person_id": person_id if person_id is not None else sample.person_id,
-            "recognition_id": recognition_id,
-            "embedding": GaitTemplate.pack(walker.embedding),
-            "usable_seconds": walker.usable_seconds,
-            "quality": walker.quality,
-            "direction": walker.direction,
-        },
-    )
-    if created:
-        gallery_changed(versions=[version])
-    return template, created
-
-
-def kept_walker_track(sample: GaitSample, track_id: int) -> PoseTrack | None:
-    """Walker ``track_id`` of the sample's kept keypoints (None when they or it are gone)."""
-    if not sample.keypoints:
-        return None
-    for track in read_keypoint_file(sample.keypoints.path):
-        if track.track_id == track_id:
-            return track
-    return None
 
 
 def _identify(

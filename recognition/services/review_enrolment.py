@@ -19,17 +19,11 @@ from django.db import transaction
 from recognition.gait.errors import GaitInputError
 from recognition.gait.pipeline import analyse_tracks
 from recognition.models import Decision, GaitModelVersion, GaitTemplate, Recognition
+from recognition.services.gallery import kept_walker_track, template_store
 from recognition.services.matching import gallery_changed
-from recognition.services.processing import (
-    calibration_enqueue,
-    kept_walker_track,
-    template_store,
-)
-from recognition.services.versions import (
-    embedder_for,
-    model_version_active,
-    recognition_settings_get,
-)
+from recognition.services.model_upgrade import model_version_for_work
+from recognition.services.processing import calibration_enqueue
+from recognition.services.versions import embedder_for, recognition_settings_get
 
 NO_CONSENT = "Not added to the gallery: this person's consent to gait processing is not recorded."
 NO_KEYPOINTS = "Not added to the gallery: the pose data of this clip is no longer kept."
@@ -110,7 +104,7 @@ def review_enrolment_make(*, recognition_id: int, person_id: int) -> GaitTemplat
     )
     if recognition is None or _refusal(recognition) is not None:
         return None
-    version = model_version_active(institution=recognition.institution)
+    version = model_version_for_work(institution=recognition.institution)
     track = kept_walker_track(recognition.sample, recognition.track_id)
     note = ""
     walker = None

@@ -6,6 +6,7 @@ it once and keeps it. The settings GAIT_MODEL_PATH, GAIT_POSE_BACKEND and MMPOSE
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from pathlib import Path
@@ -37,7 +38,7 @@ def shipped_model_summary() -> dict:
     if summary_path.is_file():
         summary = json.loads(summary_path.read_text())
     else:
-        summary = load_checkpoint(path)
+        summary = _checkpoint_summary(str(path.resolve()), path.stat().st_mtime_ns)
     threshold = (summary.get("threshold") or {}).get("value")
     return {
         "model_version": summary["model_version"],
@@ -45,6 +46,13 @@ def shipped_model_summary() -> dict:
         "input": summary.get("input") or {},
         "metrics": summary.get("metrics") or {},
     }
+
+
+@functools.lru_cache(maxsize=4)
+def _checkpoint_summary(path: str, mtime_ns: int) -> dict:
+    """A checkpoint without its JSON summary, read once per file version (not its weights)."""
+    checkpoint = load_checkpoint(path)
+    return {key: checkpoint.get(key) for key in ("model_version", "threshold", "input", "metrics")}
 
 
 def embedder_for_path(path: str | Path) -> GaitEmbedder:

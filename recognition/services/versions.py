@@ -23,6 +23,50 @@ def recognition_settings_get(*, institution: Institution) -> RecognitionSettings
     return settings_row
 
 
+class ShippedModelChangedError(RuntimeError):
+    """A shipped version row names a model other than the one deployed: its templates cannot be
+    compared with what the deployed network embeds (services.model_upgrade moves the site)."""
+
+
+def _shipped_version_fields() -> dict:
+    """A new version row's fields for the deployed shipped model, thresholds as fallback."""
+    summary = runtime.shipped_model_summary()
+    return {
+        "model_version": summary["model_version"],
+        "kind": GaitModelVersion.Kind.SHIPPED,
+        "input_spec": summary["input"],
+        "metrics": summary["metrics"],
+        "shipped_threshold": summary["threshold"],
+        "threshold": summary["threshold"],
+        "review_threshold": summary["threshold"] - FALLBACK_REVIEW_MARGIN,
+        "is_fallback": True,
+        "calibration_note": "Using the model's own threshold until enrolments are calibrated.",
+    }
+
+
+def shipped_version_is_deployed(version: GaitModelVersion) -> bool:
+    """False for a shipped version whose model is no longer the deployed one."""
+    return (
+        version.kind != GaitModelVersion.Kind.SHIPPED
+        or version.model_version == runtime.shipped_model_summary()["model_version"]
+    )
+
+
+def model_version_shipped(*, institution: Institution) -> GaitModelVersion:
+    """The institution's row for the deployed shipped model (made, not activated, if new)."""
+    fields = _shipped_version_fields()
+    try:
+        with transaction.atomic():
+            version, _ = GaitModelVersion.objects.get_or_create(
+                institution=institution, model_version=fields.pop("model_version"), defaults=fields
+            )
+    except IntegrityError:  # another worker made it at the same moment
+        version = GaitModelVersion.objects.get(
+            institution=institution, model_version=runtime.shipped_model_summary()["model_version"]
+        )
+    return version
+
+
 def model_version_active(*, institution: Institution) -> GaitModelVersion:
     """The version this institution matches with; the shipped model on first use.
 
@@ -31,24 +75,9 @@ def model_version_active(*, institution: Institution) -> GaitModelVersion:
     active = GaitModelVersion.objects.filter(institution=institution, is_active=True).first()
     if active is not None:
         return active
-    summary = runtime.shipped_model_summary()
+    version = model_version_shipped(institution=institution)
     try:
         with transaction.atomic():
-            version, _ = GaitModelVersion.objects.get_or_create(
-                institution=institution,
-                model_version=summary["model_version"],
-                defaults={
-                    "kind": GaitModelVersion.Kind.SHIPPED,
-                    "input_spec": summary["input"],
-                    "metrics": summary["metrics"],
-                    "shipped_threshold": summary["threshold"],
-                    "threshold": summary["threshold"],
-                    "review_threshold": summary["threshold"] - FALLBACK_REVIEW_MARGIN,
-                    "is_fallback": True,
-                    "calibration_note": "Using the model's own threshold until enrolments "
-                    "are calibrated.",
-                },
-            )
             if not GaitModelVersion.objects.filter(
                 institution=institution, is_active=True
             ).exists():
@@ -74,6 +103,12 @@ def model_version_activate(*, version: GaitModelVersion) -> GaitModelVersion:
 def checkpoint_path(version: GaitModelVersion) -> Path:
     if version.kind == GaitModelVersion.Kind.ADAPTED and version.checkpoint:
         return Path(version.checkpoint.path)
+    if not shipped_version_is_deployed(version):
+        raise ShippedModelChangedError(
+            f"{version.model_version} is no longer the deployed model "
+            f"({runtime.shipped_model_summary()['model_version']}); move the institution to it "
+            "with `manage.py gait_upgrade_model`."
+        )
     return runtime.shipped_model_path()
 
 

@@ -38,6 +38,21 @@ def gait_site(tenant_a):
 
 
 @pytest.fixture
+def redeploy(settings, tmp_path):
+    """Call to deploy a new shipped model: the shipped weights under another model version
+    (so templates re-embedded with it must equal the earlier ones)."""
+    from recognition.gait.checkpoint import load_checkpoint, save_checkpoint
+
+    def deploy() -> Path:
+        checkpoint = load_checkpoint(settings.GAIT_MODEL_PATH)
+        checkpoint["model_version"] += "-redeployed"
+        settings.GAIT_MODEL_PATH = save_checkpoint(checkpoint, tmp_path / "redeployed.pt")
+        return settings.GAIT_MODEL_PATH
+
+    return deploy
+
+
+@pytest.fixture
 def uploads_run_on_commit(monkeypatch, django_capture_on_commit_callbacks):
     """What a service queues runs when its transaction commits (the sync worker), as in
     production: uploads (sample_create) and reviews (recognition_review) of this test."""

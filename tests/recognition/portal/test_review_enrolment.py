@@ -216,22 +216,17 @@ def test_settings_page_api_and_admin_change_the_opt_in(tenant_a, client_for) -> 
         ).enrol_from_reviews
 
 
-def test_a_new_model_version_reembeds_reviewed_walks_too(site) -> None:
+def test_a_new_model_version_reembeds_reviewed_walks_too(site, redeploy) -> None:
     tenant, camera, _people, newcomer, actor = site
     inst = tenant.institution
     with tenant_scope(inst):
         _opt_in(inst)
         rec = identify_walk(inst, actor, camera, STRANGER, 3)
         services.recognition_review(recognition=rec, actor=actor, action="person", person=newcomer)
-        active = services.model_version_active(institution=inst)
-        other = GaitModelVersion.objects.create(
-            institution=inst,
-            model_version="same-weights-new-row",
-            shipped_threshold=active.shipped_threshold,
-            threshold=active.threshold,
-            review_threshold=active.review_threshold,
-        )
-        assert services.gallery_reembed(version=other) == 13  # 12 enrolment walks + 1 reviewed
+        redeploy()
+        other = services.shipped_model_upgrade(institution=inst)
+        # 12 enrolment walks + 1 reviewed
+        assert GaitTemplate.objects.filter(model_version=other).count() == 13
         again = GaitTemplate.objects.get(model_version=other, recognition=rec)
         assert again.person == newcomer and again.track_id == rec.track_id
         # withdrawing the review removes its template from every version

@@ -164,20 +164,16 @@ def test_raw_videos_are_purged_after_retention_keypoints_stay(gait_site) -> None
         assert old.keypoints and recent.file
 
 
-def test_reembedding_a_new_version_uses_the_kept_keypoints(gait_site) -> None:
+def test_reembedding_a_new_version_uses_the_kept_keypoints(gait_site, redeploy) -> None:
     tenant, _camera, people = gait_site
     inst = tenant.institution
     with tenant_scope(inst):
         enrol_walks(inst, None, people[:3])
         active = services.model_version_active(institution=inst)
-        other = GaitModelVersion.objects.create(
-            institution=inst,
-            model_version="same-weights-new-row",
-            shipped_threshold=active.shipped_threshold,
-            threshold=active.threshold,
-            review_threshold=active.review_threshold,
-        )
-        assert services.gallery_reembed(version=other) == 6
+        redeploy()
+        other = services.shipped_model_upgrade(institution=inst)
+        assert other.model_version == active.model_version + "-redeployed"
+        assert GaitTemplate.objects.filter(model_version=other).count() == 6
         mine = sorted(GaitTemplate.objects.filter(model_version=other).values_list("person_id"))
         assert mine == sorted(
             GaitTemplate.objects.filter(model_version=active).values_list("person_id")
