@@ -1,11 +1,17 @@
-"""The gallery's templates: storing one, reading back the walk it came from, re-embedding every
-walk of an institution's gallery for another model version."""
+"""The gallery's templates and the kept keypoints they come from: keeping a sample's tracks,
+storing a template, reading back its walk, re-embedding every walk of an institution's gallery
+for another model version."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
+
 from accounts.models import Institution
 from recognition.gait.errors import GaitInputError
-from recognition.gait.keypoints import read_keypoint_file
+from recognition.gait.keypoints import read_keypoint_file, write_keypoint_file
 from recognition.gait.pipeline import WalkerResult, analyse_tracks
 from recognition.gait.tracks import PoseTrack
 from recognition.models import GaitModelVersion, GaitSample, GaitTemplate
@@ -41,6 +47,17 @@ def template_store(
     if created:
         gallery_changed(versions=[version])
     return template, created
+
+
+def keypoints_keep(sample: GaitSample, tracks: list[PoseTrack]) -> None:
+    """Keep the sample's pose tracks (re-embedding, the skeleton viewer) once, as .npz."""
+    if sample.keypoints or not tracks:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_keypoint_file(Path(tmp) / "tracks.npz", tracks, "npz")
+        with path.open("rb") as handle:
+            sample.keypoints.save(f"sample-{sample.pk}.npz", File(handle), save=False)
+    GaitSample.objects.filter(pk=sample.pk).update(keypoints=sample.keypoints.name)
 
 
 def kept_walker_track(sample: GaitSample, track_id: int) -> PoseTrack | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Institution, Person
+from recognition.gait.keypoints import read_keypoint_file
 from recognition.models import (
     BiometricAccessLog,
     GaitModelVersion,
@@ -16,6 +17,7 @@ from recognition.models import (
     GaitTemplate,
     Recognition,
 )
+from recognition.services.gallery import keypoints_keep
 from recognition.services.matching import gallery_changed
 
 
@@ -42,8 +44,10 @@ def access_log_record(
 
 @transaction.atomic
 def person_biometrics_erase(*, person: Person, actor: Actor, reason: str = "") -> dict:
-    """Remove a person's templates, enrolment samples (files and keypoints) and the kept
-    keypoints of clips they were recognised in; attendance stays. Leaves an audit entry."""
+    """Remove a person's templates, enrolment samples (files and keypoints), and from clips
+    they were recognised in the raw video and their walkers' tracks (the kept keypoints keep
+    other people's, whose templates may need re-embedding for a later model); attendance
+    stays. Leaves an audit entry."""
     templates = GaitTemplate.objects.filter(person=person)
     n_templates = templates.count()
     versions = list(GaitModelVersion.objects.filter(templates__person=person).distinct())
@@ -58,10 +62,16 @@ def person_biometrics_erase(*, person: Person, actor: Actor, reason: str = "") -
     )
     cleared = 0
     for sample in seen_in:
-        cleared += _delete_files(sample)
-        GaitSample.objects.filter(pk=sample.pk).update(
-            file="", keypoints="", file_deleted_at=timezone.now()
+        if sample.file:
+            sample.file.delete(save=False)
+            cleared += 1
+            GaitSample.objects.filter(pk=sample.pk).update(file="", file_deleted_at=timezone.now())
+        erased = set(
+            Recognition.objects.filter(person=person, sample=sample).values_list(
+                "track_id", flat=True
+            )
         )
+        cleared += kept_keypoints_without(sample, erased)
     Recognition.objects.filter(person=person).update(candidates=[])
     summary = {
         "templates": n_templates,
@@ -78,6 +88,21 @@ def person_biometrics_erase(*, person: Person, actor: Actor, reason: str = "") -
         detail=summary,
     )
     return summary
+
+
+def kept_keypoints_without(sample: GaitSample, track_ids: set[int]) -> int:
+    """Rewrite the sample's kept keypoints without walkers ``track_ids`` (deleted when nobody
+    else is left); 1 when the file changed."""
+    if not sample.keypoints:
+        return 0
+    tracks = read_keypoint_file(sample.keypoints.path)
+    others = [track for track in tracks if track.track_id not in track_ids]
+    if len(others) == len(tracks):
+        return 0
+    sample.keypoints.delete(save=False)
+    GaitSample.objects.filter(pk=sample.pk).update(keypoints="")
+    keypoints_keep(sample, others)
+    return 1
 
 
 def _delete_files(sample: GaitSample) -> int:

@@ -11,13 +11,11 @@ recognition, so even two workers racing cannot make two events.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -26,12 +24,12 @@ from attendance.models import PresenceEvent
 from attendance.services import sighting_record
 from recognition.gait.errors import GaitInputError, PoseBackendUnavailableError
 from recognition.gait.extraction import load_tracks
-from recognition.gait.keypoints import read_keypoint_file, write_keypoint_file
+from recognition.gait.keypoints import read_keypoint_file
 from recognition.gait.pipeline import SampleAnalysis, analyse_tracks
 from recognition.gait.tracks import PoseTrack
 from recognition.models import Decision, GaitModelVersion, GaitSample, Recognition
 from recognition.services import runtime
-from recognition.services.gallery import template_store
+from recognition.services.gallery import keypoints_keep, template_store
 from recognition.services.matching import (
     gallery_for,
     gallery_forget,
@@ -108,16 +106,6 @@ def _tracks(sample: GaitSample, progress) -> list[PoseTrack]:
     return tracks
 
 
-def _keep_keypoints(sample: GaitSample, tracks: list[PoseTrack]) -> None:
-    if sample.keypoints or not tracks:
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_keypoint_file(Path(tmp) / "tracks.npz", tracks, "npz")
-        with path.open("rb") as handle:
-            sample.keypoints.save(f"sample-{sample.pk}.npz", File(handle), save=False)
-    GaitSample.objects.filter(pk=sample.pk).update(keypoints=sample.keypoints.name)
-
-
 def _fail(sample_id: int, message: str, details: dict | None = None) -> None:
     with transaction.atomic():
         sample = GaitSample.objects.select_for_update().get(pk=sample_id)
@@ -148,7 +136,7 @@ def sample_process(*, sample_id: int) -> GaitSample | None:
         started = time.perf_counter()
         tracks = _tracks(sample, progress)
         timings["pose_s"] = round(time.perf_counter() - started, 3)
-        _keep_keypoints(sample, tracks)
+        keypoints_keep(sample, tracks)
         if not tracks:
             raise GaitInputError("Nobody was found walking in this file.")
         started = time.perf_counter()

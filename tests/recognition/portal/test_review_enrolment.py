@@ -4,6 +4,10 @@ with its review, erased with the person, never made without consent, never acros
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -12,10 +16,13 @@ from accounts.roles import Role
 from accounts.services import person_consent_record
 from accounts.tenancy import tenant_scope
 from recognition import services
-from recognition.models import Decision, GaitModelVersion, GaitTemplate
+from recognition.gait.keypoints import read_keypoint_file, write_keypoint_file
+from recognition.gait.synthetic import generate_person, walk
+from recognition.models import Decision, GaitModelVersion, GaitTemplate, Recognition
 from recognition.services.review_enrolment import NO_CONSENT
 from tests.factories import PersonFactory
 from tests.recognition.enrolled import enrol_walks, identify_walk
+from tests.recognition.portal.conftest import SEED_BASE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uploads_run_on_commit")]
 
@@ -171,6 +178,50 @@ def test_erasing_the_person_removes_templates_from_reviews(site) -> None:
         assert summary["templates"] == 1
         assert not GaitTemplate.objects.filter(person=newcomer).exists()
         assert identify_walk(inst, actor, camera, STRANGER, 3, fmt="csv").person is None
+
+
+def _two_walkers(first: int, second: int, walk_seed: int) -> bytes:
+    """One keypoint file with walkers 0 and 1: synthetic subjects ``first`` and ``second``."""
+    tracks = [
+        replace(walk(generate_person(SEED_BASE + subject), "nm", 90, seed=walk_seed), track_id=i)
+        for i, subject in enumerate((first, second))
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        return write_keypoint_file(Path(tmp) / "two.npz", tracks, "npz").read_bytes()
+
+
+def test_erasing_someone_keeps_the_other_walkers_of_their_clips(site, redeploy) -> None:
+    """Erasure takes the person's track out of the kept keypoints of a clip they were
+    recognised in; a walker of the same clip enrolled from review can still be re-embedded."""
+    tenant, camera, people, newcomer, actor = site
+    inst = tenant.institution
+    with tenant_scope(inst):
+        _opt_in(inst)
+        sample = services.sample_create(
+            institution=inst,
+            actor=actor,
+            content=_two_walkers(0, STRANGER, 5),
+            filename="two.npz",
+            purpose="identify",
+            camera=camera,
+        ).sample
+        walkers = {r.track_id: r for r in Recognition.objects.filter(sample=sample)}
+        assert walkers[0].person == people[0] and walkers[1].person is None
+        services.recognition_review(
+            recognition=walkers[1], actor=actor, action="person", person=newcomer
+        )
+        assert GaitTemplate.objects.filter(person=newcomer).count() == 1
+
+        summary = services.person_biometrics_erase(person=people[0], actor=actor)
+        assert summary["files_of_recognised_clips"] == 2  # the upload gone, keypoints rewritten
+        sample.refresh_from_db()
+        assert not sample.file and sample.file_deleted_at
+        assert [t.track_id for t in read_keypoint_file(sample.keypoints.path)] == [1]
+
+        redeploy()
+        version = services.shipped_model_upgrade(institution=inst)
+        assert GaitTemplate.objects.filter(model_version=version, person=newcomer).count() == 1
+        assert not GaitTemplate.objects.filter(person=people[0]).exists()
 
 
 def test_tenants_stay_apart(site, tenant_b, client_for) -> None:
