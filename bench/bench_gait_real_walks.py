@@ -37,7 +37,9 @@ Designs (``--designs``, comma-separated):
 - ``BASE+hc@W``: a network design fused with the hand-crafted features; the cosine is
   ``(1 - W) * network cosine + W * feature cosine``.
 Append ``/notta`` to a network design to embed without the mirrored test-time copy, ``/dense``
-to average clips every 10 frames instead of every 30 (test-time templates).
+to average clips every 10 frames instead of every 30 (test-time templates), ``/center`` to
+subtract the gallery's mean embedding from every embedding before the cosine (a site's own
+centering, from its enrolments only).
 
 Site mode (``--site model,calibrate,adapt``): per view, what a site does with its enrolments,
 through the engine's own ``site_evaluation.evaluate_walks_as_site`` (the code path of
@@ -110,14 +112,15 @@ class NetworkDesign:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         base, option = spec, ""
-        for known in ("notta", "dense"):  # a path has slashes too
+        for known in ("notta", "dense", "center"):  # a path has slashes too
             if spec.endswith("/" + known):
                 base, option = spec[: -len(known) - 1], known
         tta = option != "notta"
         shipped = base == "shipped" or base.startswith("member")
         path = DEFAULT_MODEL_PATH if shipped else Path(base)
         ckpt = load_checkpoint(path)
-        self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12] + base + option
+        embedded_as = "" if option == "center" else option  # centering comes after embedding
+        self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12] + base + embedded_as
         self.embedder = GaitEmbedder.from_checkpoint(ckpt, tta=tta)
         if base.startswith("member"):
             k = int(base[len("member") :])
@@ -129,7 +132,8 @@ class NetworkDesign:
             )
         if option == "dense":  # more, overlapping clips per walk: a denser template
             self.embedder.clip_stride = max(1, self.embedder.clip_length // 6)
-        self.threshold = self.embedder.threshold
+        self.center = option == "center"
+        self.threshold = None if self.center else self.embedder.threshold
 
     def embed(self, tracks: list[PoseTrack]) -> np.ndarray:
         out = [self.embedder.embed_batch(tracks[i : i + 32]) for i in range(0, len(tracks), 32)]
@@ -294,6 +298,8 @@ def run_walks(args, designs: list[str], cache: Cache) -> dict:
                 )
             else:
                 emb = parts[0]
+                if networks[base].center:
+                    emb = handcrafted.unit_rows(emb - emb[gal].mean(0))
             threshold = networks[base].threshold if base is not None and weight == 0 else None
             rep = scores_report(
                 emb[gal],
@@ -620,7 +626,9 @@ def main() -> None:
     report: dict = {"designs": designs, "views": args.views}
     if Path(args.data, "walks.npz").exists() and args.site:
         if any(
-            design_parts(d)[1] > 0 or d.startswith("member") or d.endswith(("/notta", "/dense"))
+            design_parts(d)[1] > 0
+            or d.startswith("member")
+            or d.endswith(("/notta", "/dense", "/center"))
             for d in designs
         ):
             parser.error("--site takes network designs 'shipped' or a checkpoint path only")
