@@ -32,19 +32,20 @@ def shipped_model_upgrade(*, institution: Institution) -> GaitModelVersion | Non
     Call inside the institution's tenant scope (on a worker: it runs the network).
     """
     active = model_version_active(institution=institution)
-    if shipped_version_is_deployed(active):
-        return None
+    return None if shipped_version_is_deployed(active) else _move(institution, active)
+
+
+def model_version_for_work(*, institution: Institution) -> GaitModelVersion:
+    """The active version, after moving the institution to the deployed shipped model if its
+    active version is an earlier one: what a worker embeds and matches with."""
+    active = model_version_active(institution=institution)
+    return active if shipped_version_is_deployed(active) else _move(institution, active)
+
+
+def _move(institution: Institution, active: GaitModelVersion) -> GaitModelVersion:
     version = model_version_shipped(institution=institution)
     if version.parent_id is None:
         version.parent = active
         version.save(update_fields=["parent"])
     gallery_reembed(version=version)
     return model_version_activate(version=version)
-
-
-def model_version_for_work(*, institution: Institution) -> GaitModelVersion:
-    """The active version, after moving the institution to the deployed shipped model if its
-    active version is an earlier one: what a worker embeds and matches with."""
-    return shipped_model_upgrade(institution=institution) or model_version_active(
-        institution=institution
-    )

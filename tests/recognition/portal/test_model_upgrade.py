@@ -50,6 +50,11 @@ def test_a_worker_moves_the_institution_to_the_deployed_model_before_matching(
         assert sorted(new) == sorted(old) and len(new) == 6  # every enrolment walk
         for key, vector in new.items():  # same weights, same kept keypoints
             np.testing.assert_allclose(vector, old[key], atol=1e-5)
+        mine = sorted(GaitTemplate.objects.filter(model_version=after).values_list("person_id"))
+        assert mine == sorted(
+            GaitTemplate.objects.filter(model_version=before).values_list("person_id")
+        )
+        assert services.gallery_reembed(version=after) == 0  # idempotent
         assert after.calibrated_at is not None
         assert services.shipped_model_upgrade(institution=inst) is None  # nothing left to move
 

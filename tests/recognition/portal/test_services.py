@@ -164,23 +164,6 @@ def test_raw_videos_are_purged_after_retention_keypoints_stay(gait_site) -> None
         assert old.keypoints and recent.file
 
 
-def test_reembedding_a_new_version_uses_the_kept_keypoints(gait_site, redeploy) -> None:
-    tenant, _camera, people = gait_site
-    inst = tenant.institution
-    with tenant_scope(inst):
-        enrol_walks(inst, None, people[:3])
-        active = services.model_version_active(institution=inst)
-        redeploy()
-        other = services.shipped_model_upgrade(institution=inst)
-        assert other.model_version == active.model_version + "-redeployed"
-        assert GaitTemplate.objects.filter(model_version=other).count() == 6
-        mine = sorted(GaitTemplate.objects.filter(model_version=other).values_list("person_id"))
-        assert mine == sorted(
-            GaitTemplate.objects.filter(model_version=active).values_list("person_id")
-        )
-        assert services.gallery_reembed(version=other) == 0  # idempotent
-
-
 def test_adaptation_needs_enough_people_and_keeps_the_model(gait_site) -> None:
     tenant, _camera, people = gait_site
     inst = tenant.institution
