@@ -10,7 +10,7 @@ import torch
 
 from recognition.gait.augment import AugmentConfig, augment_clip, crop
 from recognition.gait.normalize import normalize_track
-from recognition.gait.training.config import TrainConfig
+from recognition.gait.training.config import TrainConfig, finish_settings
 
 # --------------------------------------------------------------------------- synthetic pool
 
@@ -38,6 +38,35 @@ def synthetic_walks(
         track = walk(person, cond, view, seed=int(rng.integers(1 << 30)))
         seq = normalize_track(track, fps=config.fps, leg_swap_repair=leg_swap_repair)
         out.append(seq.astype(np.float32))
+    return out
+
+
+FINISH_SUBJECT_BASE = 6_000_000  # finishing-stage people: outside the training pool's range
+FINISH_CONDITIONS = ("nm", "nm", "bg", "cl")
+
+
+def finishing_walks(config: TrainConfig) -> list[list[np.ndarray]]:
+    """The finishing stage's people (``config.finish``, defaults filled in): four normalised
+    walks each, of FINISH_CONDITIONS, seen from views drawn in 0-180 deg."""
+    from recognition.gait.synthetic import walk
+
+    finish = finish_settings(config.finish)
+    rng = np.random.default_rng([0xF1E, config.seed])
+    out = []
+    for i in range(int(finish["people"])):
+        person = make_person(FINISH_SUBJECT_BASE + i, finish["walker"])
+        tracks = [
+            walk(person, cond, float(rng.uniform(0.0, 180.0)), seed=k + 1)
+            for k, cond in enumerate(FINISH_CONDITIONS)
+        ]
+        out.append(
+            [
+                normalize_track(t, fps=config.fps, leg_swap_repair=config.leg_swap_repair).astype(
+                    np.float32
+                )
+                for t in tracks
+            ]
+        )
     return out
 
 

@@ -5,7 +5,8 @@ A TOML config has the TrainConfig fields at the top level and tables ``[network]
 ``[augment]`` for the network and augmentation settings, ``[walker]`` for the synthetic walker's
 population (a fitted population, when one is given; empty: the walker's own defaults) and
 ``[real]`` for real labelled walks mixed into training (``keypoints``: a folder, ``pattern``: a
-regular expression with a named group ``subject``). ``[run]`` holds how the run is executed
+regular expression with a named group ``subject``) and ``[finish]`` for a finishing stage on
+another walker population (FINISH_DEFAULTS). ``[run]`` holds how the run is executed
 (device, workers, compile, bf16, threads): those change its speed, not its recipe.
 """
 
@@ -63,6 +64,9 @@ class TrainConfig:
     # Real labelled walks mixed into the pool as extra people, for users who hold the rights
     # to them: {"keypoints": folder, "pattern": regex with a group 'subject'}; empty: none.
     real: dict = field(default_factory=dict)
+    # A finishing stage after ``steps``: the network fine-tuned on people of another walker
+    # population (the one fitted to real people, say); keys FINISH_DEFAULTS; empty: none.
+    finish: dict = field(default_factory=dict)
     network: dict = field(default_factory=lambda: NetworkConfig().to_dict())
     augment: dict = field(default_factory=lambda: AugmentConfig().to_dict())
 
@@ -74,15 +78,33 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
-# What a resumed run may change: its length and how batches are drawn (their size included).
-# Everything else (the network, the data, the augmentations, the optimiser) stays as the
-# checkpoint says.
+# The finishing stage's settings: ``people`` synthetic people of ``walker`` (generate_person
+# keyword arguments), four walks each (normal, normal, bag, coat; views 0-180 deg), trained on
+# for ``epochs`` passes in batches of ``batch_people`` with a fresh optimiser from ``lr``.
+FINISH_DEFAULTS = {"walker": {}, "people": 120, "epochs": 6, "lr": 3e-4, "batch_people": 16}
+
+
+def finish_settings(finish: Mapping) -> dict:
+    """A ``[finish]`` table with its defaults filled in; unknown keys are an error naming them."""
+    unknown = sorted(set(finish) - set(FINISH_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown [finish] keys {', '.join(unknown)}")
+    settings = {**FINISH_DEFAULTS, **finish}
+    if int(settings["people"]) < 2 or int(settings["epochs"]) < 1:
+        raise ValueError("[finish] needs people >= 2 and epochs >= 1")
+    return settings
+
+
+# What a resumed run may change: its length, how batches are drawn (their size included) and
+# its finishing stage. Everything else (the network, the data, the augmentations, the
+# optimiser) stays as the checkpoint says.
 RESUMABLE_FIELDS = (
     "steps",
     "hard_fraction",
     "hard_neighbours",
     "batch_people",
     "per_step_batch_seed",
+    "finish",
 )
 
 
@@ -111,6 +133,8 @@ def config_from_mapping(data: Mapping, *, where: str = "config") -> tuple[TrainC
     for table in ("network", "augment"):
         if table in data:
             data[table] = {**base[table], **data[table]}
+    if data.get("finish"):
+        finish_settings(data["finish"])  # refused by name now, not after hours of training
     if "view_range" in data:
         data["view_range"] = tuple(data["view_range"])
     return TrainConfig.from_dict({**base, **data}), run

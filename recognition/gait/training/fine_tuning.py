@@ -23,9 +23,10 @@ from recognition.gait.normalize import normalize_track
 from recognition.gait.tracks import PoseTrack
 from recognition.gait.training.batches import sample_batch, synthetic_walks
 from recognition.gait.training.config import TrainConfig
-from recognition.gait.training.loop import _progress, _tune_allocator
 from recognition.gait.training.step import (
     _lr_factor,
+    _progress,
+    _tune_allocator,
     freeze_batchnorm_statistics,
     training_step,
 )
@@ -83,44 +84,24 @@ def fine_tune(
     for i in range(synthetic_people):
         subject = 7_000_000 + seed * 10_000 + i  # fine-tuning replay people
         sequences.append(synthetic_walks(subject, 4, seed, old, leg_swap_repair=repair))
-    rng = np.random.default_rng([0xF17E, seed])
-    augment = AugmentConfig(**(old.augment or {}))
-    loss_fn = SupConLoss(old.temperature)
     anchor = [p.detach().clone() for p in model.parameters()] if l2sp > 0 else None
-    weight_decay = 0.0 if l2sp > 0 else old.weight_decay  # decay toward zero fights L2-SP
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     steps_per_epoch = max(1, math.ceil(len(sequences) / batch_people))
     total = max(1, int(epochs) * steps_per_epoch)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, total, 0))
-    model.train()
-    if freeze_batchnorm:
-        freeze_batchnorm_statistics(model)
-    bar = _progress(total, 0, progress, "gait fine-tuning")
-    losses = []
-    for _ in range(total):
-        clips, labels = sample_batch(
-            sequences,
-            rng,
-            batch_people=batch_people,
-            clips_per_person=clips_per_person,
-            clip_length=clip_length,
-            augment=augment,
-        )
-        losses.append(
-            training_step(
-                model,
-                clips,
-                labels,
-                loss_fn=loss_fn,
-                optimizer=optimizer,
-                scheduler=scheduler,
-                anchor=anchor,
-                l2sp=l2sp,
-            )
-        )
-        bar.update(1)
-    bar.close()
-    model.eval()
+    losses = tune(
+        model,
+        sequences,
+        old,
+        steps=total,
+        lr=lr,
+        seed=seed,
+        batch_people=batch_people,
+        clips_per_person=clips_per_person,
+        clip_length=clip_length,
+        anchor=anchor,
+        l2sp=l2sp,
+        freeze_batchnorm=freeze_batchnorm,
+        progress=progress,
+    )
     threshold = base.get("threshold")
     metrics = {"fine_tune_people": n_real, "fine_tune_steps": total, "final_loss": losses[-1]}
     if validation_people >= 2:
@@ -150,3 +131,63 @@ def fine_tune(
         name="ft",
     )
     return save_checkpoint(ckpt, out_path)
+
+
+def tune(
+    model: torch.nn.Module,
+    sequences: Sequence[Sequence[np.ndarray]],
+    config: TrainConfig,
+    *,
+    steps: int,
+    lr: float,
+    seed: int,
+    batch_people: int,
+    clips_per_person: int,
+    clip_length: int,
+    anchor: Sequence[torch.Tensor] | None = None,
+    l2sp: float = 0.0,
+    freeze_batchnorm: bool = False,
+    progress: bool = False,
+    desc: str = "gait fine-tuning",
+    device: torch.device | str = "cpu",
+) -> list[float]:
+    """Train ``model`` in place for ``steps`` steps on ``sequences`` (one list of normalised
+    walks per person) with ``config``'s loss and augmentations, a fresh AdamW and a cosine
+    schedule from ``lr``; returns the losses. Fine-tuning and a run's finishing stage share it.
+    ``anchor`` with ``l2sp`` > 0 replaces weight decay toward zero by L2-SP toward ``anchor``."""
+    rng = np.random.default_rng([0xF17E, seed])
+    augment = AugmentConfig(**(config.augment or {}))
+    loss_fn = SupConLoss(config.temperature)
+    weight_decay = 0.0 if l2sp > 0 else config.weight_decay  # decay toward zero fights L2-SP
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, steps, 0))
+    model.train()
+    if freeze_batchnorm:
+        freeze_batchnorm_statistics(model)
+    bar = _progress(steps, 0, progress, desc)
+    losses = []
+    for _ in range(steps):
+        clips, labels = sample_batch(
+            sequences,
+            rng,
+            batch_people=batch_people,
+            clips_per_person=clips_per_person,
+            clip_length=clip_length,
+            augment=augment,
+        )
+        losses.append(
+            training_step(
+                model,
+                clips.to(device),
+                labels.to(device),
+                loss_fn=loss_fn,
+                optimizer=optimizer,
+                scheduler=scheduler,
+                anchor=anchor,
+                l2sp=l2sp,
+            )
+        )
+        bar.update(1)
+    bar.close()
+    model.eval()
+    return losses

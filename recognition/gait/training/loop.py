@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -26,24 +25,20 @@ from recognition.gait.training.batches import (
     SyntheticPool,
     _generation_batches,
     config_batch,
+    finishing_walks,
     nearest_people,
 )
-from recognition.gait.training.config import RESUMABLE_FIELDS, TrainConfig
-from recognition.gait.training.step import _lr_factor, training_step
+from recognition.gait.training.config import RESUMABLE_FIELDS, TrainConfig, finish_settings
+from recognition.gait.training.fine_tuning import tune
+from recognition.gait.training.step import (
+    _lr_factor,
+    _progress,
+    _tune_allocator,
+    training_step,
+)
 from recognition.gait.training.thresholds import choose_threshold
 
 log = logging.getLogger(__name__)
-
-
-def _tune_allocator() -> None:
-    """Keep freed tensor memory in the process (glibc): page faults dominate otherwise."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 25)  # M_MMAP_THRESHOLD: 32 MiB
-        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD
-        libc.mallopt(-2, 1 << 28)  # M_TOP_PAD
-    except (OSError, AttributeError):
-        pass
 
 
 def pack_history(history: Sequence[Mapping]) -> dict:
@@ -79,12 +74,6 @@ def _on_cpu(obj):
 
 def _rng_state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
-
-
-def _progress(total: int, initial: int, enabled: bool, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, disable=not enabled, desc=desc, unit="step")
 
 
 def train(
@@ -278,10 +267,20 @@ def train(
         save_checkpoint(snapshot(), out_path)
         return out_path
 
-    threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
-    if step == first_step and state is not None:  # nothing trained: only re-choose the threshold
-        metrics = {k: v for k, v in ckpt.get("metrics", {}).items() if not k.startswith("valid")}
+    if step == first_step and state is not None:  # no steps in this run
         stages.pop()
+    finished = False
+    if config.finish and not any("finish" in s for s in stages):
+        finish_started = time.monotonic()
+        record, final_loss = _finish(model, config, device, progress)
+        record["seconds"] = round(time.monotonic() - finish_started, 1)
+        stages.append({"from_step": step, "finish": record})
+        running, finished = final_loss, True
+        elapsed = time.monotonic() - started
+    threshold, metrics = None, {"train_seconds": round(elapsed, 1), "final_loss": running}
+    if step == first_step and state is not None and not finished:
+        # nothing trained: only re-choose the threshold
+        metrics = {k: v for k, v in ckpt.get("metrics", {}).items() if not k.startswith("valid")}
     if choose_operating_threshold and config.validation_people >= 2:
         model.eval().cpu()  # the threshold is chosen where the portal runs it
         embedder = GaitEmbedder(model, input_spec=spec)
@@ -289,3 +288,28 @@ def train(
         metrics.update(val)
     save_checkpoint(snapshot(threshold=threshold, metrics=metrics), out_path)
     return out_path
+
+
+def _finish(
+    model: torch.nn.Module, config: TrainConfig, device: torch.device, progress: bool
+) -> tuple[dict, float]:
+    """The finishing stage (``config.finish``): the trained network fine-tuned on people of the
+    stage's walker population with the fine-tuning step; returns its record and final loss."""
+    finish = finish_settings(config.finish)
+    sequences = finishing_walks(config)
+    steps = int(finish["epochs"]) * max(1, -(-len(sequences) // int(finish["batch_people"])))
+    losses = tune(
+        model,
+        sequences,
+        config,
+        steps=steps,
+        lr=float(finish["lr"]),
+        seed=config.seed,
+        batch_people=int(finish["batch_people"]),
+        clips_per_person=config.clips_per_person,
+        clip_length=config.clip_length,
+        progress=progress,
+        desc="gait finishing stage",
+        device=device,
+    )
+    return {**finish, "steps": steps}, losses[-1]

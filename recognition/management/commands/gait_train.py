@@ -137,7 +137,12 @@ class Command(BaseCommand):
             )
 
     def _train(self, opts) -> Path:
-        from recognition.gait.training import TrainConfig, config_from_mapping, train
+        from recognition.gait.training import (
+            RESUMABLE_FIELDS,
+            TrainConfig,
+            config_from_mapping,
+            train,
+        )
 
         config: dict = {}
         run: dict = {}
@@ -173,8 +178,11 @@ class Command(BaseCommand):
         if opts["threads"] is None and "threads" in run and not opts["resume"]:
             flags["threads"] = run["threads"]
         if opts["resume"]:
-            # only what was asked for changes; the checkpoint holds the rest (its TOML included)
-            run_config = {**(config if source is None else {}), **flags} or None
+            # only what may change on resume comes from a TOML (its length, its batches, its
+            # finishing stage); the checkpoint holds the rest
+            if source is not None:
+                config = {k: config[k] for k in RESUMABLE_FIELDS if k in config}
+            run_config = {**config, **flags} or None
         else:
             try:
                 run_config, _ = config_from_mapping({**TrainConfig().to_dict(), **config, **flags})

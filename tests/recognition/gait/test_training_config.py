@@ -178,3 +178,66 @@ def test_training_on_3d_walks_through_virtual_cameras(tmp_path):
         real_views="90", out=str(tuned), epochs=1, threads=1, no_progress=True, stdout=StringIO(),
     )  # fmt: skip
     assert load_checkpoint(tuned)["metrics"]["fine_tune_people"] == 4
+
+
+FINISH = (
+    "[finish]\npeople = 3\nepochs = 1\nbatch_people = 3\n[finish.walker]\npopulation = 'real-fit'\n"
+)
+
+
+def _weights(path: Path) -> dict:
+    return load_checkpoint(path)["model_state"]
+
+
+def test_a_finishing_stage_on_the_fitted_walker_ends_the_run(tmp_path):
+    """[finish]: after its steps the run is fine-tuned on people of another walker population;
+    resuming a run that ended without one (a time-boxed session) adds it from the TOML."""
+    plain, finished = tmp_path / "plain.pt", tmp_path / "finished.pt"
+    toml = tiny_toml(tmp_path / "plain.toml")
+    call_command(
+        "gait_train", config=str(toml), out=str(plain), no_progress=True, stdout=StringIO()
+    )
+    with_finish = tmp_path / "finish.toml"
+    with_finish.write_text(toml.read_text() + FINISH)
+    call_command(
+        "gait_train", config=str(with_finish), out=str(finished), no_progress=True,
+        stdout=StringIO(),
+    )  # fmt: skip
+    training = load_checkpoint(finished)["training"]
+    record = training["stages"][-1]
+    assert record["from_step"] == 2
+    assert record["finish"]["walker"] == {"population": "real-fit"}
+    assert record["finish"]["people"] == 3 and record["finish"]["steps"] == 1
+    assert training["step"] == 2  # the finishing stage is not counted as training steps
+    same_start = [
+        name for name, w in _weights(plain).items() if not w.equal(_weights(finished)[name])
+    ]
+    assert same_start  # the stage changed the weights of the same 2 trained steps
+
+    # the plain run, resumed with the finishing TOML, trains only the stage: the same weights
+    resumed = tmp_path / "resumed.pt"
+    call_command(
+        "gait_train", config=str(with_finish), resume=str(plain), out=str(resumed),
+        no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    again = load_checkpoint(resumed)["training"]
+    assert [s.get("finish", {}).get("steps") for s in again["stages"]] == [None, 1]
+    assert again["config_source"]["toml"] == with_finish.read_text()
+    assert all(w.equal(_weights(finished)[name]) for name, w in _weights(resumed).items())
+    # resumed once more, the stage is not repeated
+    call_command(
+        "gait_train", config=str(with_finish), resume=str(resumed), out=str(resumed),
+        no_progress=True, stdout=StringIO(),
+    )  # fmt: skip
+    assert len(load_checkpoint(resumed)["training"]["stages"]) == 2
+    assert all(w.equal(_weights(finished)[name]) for name, w in _weights(resumed).items())
+
+
+def test_finishing_stage_keys_are_checked_before_training(tmp_path):
+    toml = tiny_toml(tmp_path / "bad.toml")
+    toml.write_text(toml.read_text() + "[finish]\npeeple = 3\n")
+    with pytest.raises(CommandError, match="unknown \\[finish\\] keys peeple"):
+        call_command(
+            "gait_train", config=str(toml), out=str(tmp_path / "b.pt"), no_progress=True,
+            stdout=StringIO(),
+        )  # fmt: skip
