@@ -5,8 +5,10 @@ file), follows every person, and for each walker with enough usable walking give
 embedding, walking direction and quality. The portal's task, ``gait_evaluate`` and the
 benchmarks all go through it, so what is measured is what runs.
 
-Walkers too short to embed are kept in ``skipped`` with the reason, so a clip with a passer-by
-at its edge still yields its real walker and says what it left out.
+Walkers too short to embed, and people who do not walk (standing or seated in view: no
+displacement and feet still), are kept in ``skipped`` with the reason, so a clip with a passer-by
+at its edge or someone waiting by the door still yields its real walker and says what it left
+out.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from recognition.gait.embedding import GaitEmbedder
 from recognition.gait.errors import NoPersonFoundError
 from recognition.gait.extraction import load_tracks
 from recognition.gait.pose import PoseBackend
-from recognition.gait.preprocess import walking_direction
+from recognition.gait.preprocess import Direction, leg_motion, walking_direction
 from recognition.gait.tracking import main_walker, track_quality
 from recognition.gait.tracks import PoseTrack
 
@@ -36,6 +38,9 @@ STAGE_EMBED = "embed"
 
 MIN_USABLE_SECONDS = 1.0  # under about two strides a walk says little about a person
 GOOD_USABLE_SECONDS = 3.0  # quality saturates here
+# preprocess.leg_motion under which a person who also goes nowhere is not walking (synthetic
+# walks: 1.3 and more; people standing with detector jitter: at most 1.2)
+MIN_LEG_MOTION = 1.25
 
 
 @dataclass
@@ -92,7 +97,7 @@ def analyse_tracks(
     progress: Progress | None = None,
 ) -> SampleAnalysis:
     """Embed every walker in ``tracks`` with enough usable walking (already loaded tracks)."""
-    keep: list[tuple[PoseTrack, float, float]] = []
+    keep: list[tuple[PoseTrack, float, float, Direction]] = []
     skipped: list[dict] = []
     for track in tracks:
         seconds, quality = walker_quality(track)
@@ -105,10 +110,21 @@ def analyse_tracks(
                 }
             )
             continue
-        keep.append((track, seconds, quality))
+        direction = walking_direction(track)
+        motion = leg_motion(track) if direction is Direction.UNKNOWN else None
+        if motion is not None and motion < MIN_LEG_MOTION:
+            skipped.append(
+                {
+                    "track_id": track.track_id,
+                    "reason": f"not walking: goes nowhere and the feet stay still (leg motion "
+                    f"{motion:.2f}, walking is {MIN_LEG_MOTION:.2f} and more)",
+                }
+            )
+            continue
+        keep.append((track, seconds, quality, direction))
     if not keep:
         detail = "; ".join(s["reason"] for s in skipped) or "nobody was found"
-        raise NoPersonFoundError(f"no walker long enough to recognise: {detail}")
+        raise NoPersonFoundError(f"no walker to recognise: {detail}")
     if progress:
         progress(STAGE_EMBED, 0.0)
     embeddings = embedder.embed_batch([k[0] for k in keep])
@@ -118,11 +134,11 @@ def analyse_tracks(
         WalkerResult(
             track=track,
             embedding=emb,
-            direction=walking_direction(track).value,
+            direction=direction.value,
             usable_seconds=seconds,
             quality=quality,
         )
-        for (track, seconds, quality), emb in zip(keep, embeddings, strict=True)
+        for (track, seconds, quality, direction), emb in zip(keep, embeddings, strict=True)
     ]
     walkers.sort(key=lambda w: w.start_s)
     return SampleAnalysis(walkers=walkers, model_version=embedder.model_version, skipped=skipped)

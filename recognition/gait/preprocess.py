@@ -149,6 +149,64 @@ class Direction(enum.Enum):
 
 _HIPS = (JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"])
 _SHOULDERS = (JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"])
+_ANKLES = (JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"])
+
+
+def leg_motion(track: PoseTrack, *, min_conf: float = 0.3) -> float | None:
+    """How much the feet move relative to each other, against how much the hips and shoulders
+    do: the spread over time of the ankle-to-ankle vector divided by the mean spread of the
+    hip-to-hip and shoulder-to-shoulder vectors.
+
+    Walking swings the feet past each other every step while hips and shoulders keep their
+    width; standing or seated, all of them move only by the detector's jitter and sway, so the
+    ratio is about 1 (synthetic walks: 1.3 and more head-on, 3 and more from the side; people
+    standing with 1.5 px of jitter: at most 1.2). None when fewer than 10 frames have ankles,
+    hips and shoulders confident.
+    """
+    kp = track.keypoints
+    if len(kp) < 10:
+        return None
+    ok = (kp[:, list(_ANKLES + _HIPS + _SHOULDERS), 2] >= min_conf).all(axis=1)
+    if ok.sum() < 10:
+        return None
+
+    def spread(pair: tuple[int, int]) -> float:
+        between = kp[ok, pair[0], :2] - kp[ok, pair[1], :2]
+        return float(np.sqrt(between.var(axis=0).sum()))
+
+    rigid = (spread(_HIPS) + spread(_SHOULDERS)) / 2
+    return spread(_ANKLES) / max(rigid, 1e-6)
+
+
+def displacement(track: PoseTrack, *, min_conf: float = 0.3) -> tuple[float, float] | None:
+    """(lateral, log_scale): how far the person travels across the image, in torso lengths, and
+    the log of how much their torso grows (toward the camera: > 0), from robust (Theil-Sen) line
+    fits over the frames where hips and shoulders are confident; None when under 3 such frames.
+
+    Lateral motion is the change of (hip x - image centre) / torso length: a person walking
+    straight at the camera but off to one side drifts outwards in pixels, yet keeps the same
+    offset in torso lengths, so this separates crossing from approaching.
+    """
+    kp = track.keypoints
+    if len(kp) < 3:
+        return None
+    hips, shoulders = kp[:, _HIPS], kp[:, _SHOULDERS]
+    ok = (hips[:, :, 2] >= min_conf).all(axis=1) & (shoulders[:, :, 2] >= min_conf).all(axis=1)
+    if ok.sum() < 3:
+        return None
+    hip_centre = hips[ok, :, :2].mean(axis=1)
+    torso = np.linalg.norm(shoulders[ok, :, :2].mean(axis=1) - hip_centre, axis=1)
+    if (torso <= 1e-3).any():
+        return None
+    t = track.frame_indices[ok].astype(np.float64)
+    span = t[-1] - t[0]
+    if span <= 0:
+        return None
+    centre_x = track.image_size[0] / 2 if track.image_size else float(np.median(hip_centre[:, 0]))
+    offset = (hip_centre[:, 0] - centre_x) / torso
+    lateral = theilslopes(offset, t)[0] * span
+    log_scale = theilslopes(np.log(torso), t)[0] * span
+    return float(lateral), float(log_scale)
 
 
 def walking_direction(
@@ -158,38 +216,15 @@ def walking_direction(
     min_lateral: float = 1.5,
     min_scale_change: float = 1.25,
 ) -> Direction:
-    """Which way the person walks, from the hip centre and the torso length over time.
-
-    Lateral motion is measured as the change of (hip x - image centre) / torso length: a person
-    walking straight at the camera but off to one side drifts outwards in pixels, yet keeps the
-    same offset in torso lengths, so this separates crossing from approaching. Radial motion is
-    the ratio of the torso length at the end to the start. Both come from robust (Theil-Sen)
-    line fits over the frames where hips and shoulders are confident, so jitter and a few bad
-    detections do not decide. A crossing must cover min_lateral torso lengths, an approach must
-    change the apparent size by min_scale_change; the larger of the two (relative to its
+    """Which way the person walks, from ``displacement`` (robust line fits, so jitter and a few
+    bad detections do not decide). A crossing must cover min_lateral torso lengths, an approach
+    must change the apparent size by min_scale_change; the larger of the two (relative to its
     threshold) wins, and when neither is reached the answer is UNKNOWN.
     """
-    kp = track.keypoints
-    if len(kp) < 3:
+    moved = displacement(track, min_conf=min_conf)
+    if moved is None:
         return Direction.UNKNOWN
-    hips, shoulders = kp[:, _HIPS], kp[:, _SHOULDERS]
-    ok = (hips[:, :, 2] >= min_conf).all(axis=1) & (shoulders[:, :, 2] >= min_conf).all(axis=1)
-    if ok.sum() < 3:
-        return Direction.UNKNOWN
-    hip_centre = hips[ok, :, :2].mean(axis=1)
-    torso = np.linalg.norm(shoulders[ok, :, :2].mean(axis=1) - hip_centre, axis=1)
-    if (torso <= 1e-3).any():
-        return Direction.UNKNOWN
-    t = track.frame_indices[ok].astype(np.float64)
-    span = t[-1] - t[0]
-    if span <= 0:
-        return Direction.UNKNOWN
-
-    centre_x = track.image_size[0] / 2 if track.image_size else float(np.median(hip_centre[:, 0]))
-    offset = (hip_centre[:, 0] - centre_x) / torso
-    lateral = theilslopes(offset, t)[0] * span  # torso lengths travelled across the image
-    log_scale = theilslopes(np.log(torso), t)[0] * span
-
+    lateral, log_scale = moved
     lateral_score = abs(lateral) / min_lateral
     radial_score = abs(log_scale) / np.log(min_scale_change)
     if max(lateral_score, radial_score) < 1.0:

@@ -10,6 +10,7 @@ from recognition.gait.preprocess import (
     LEG_PAIRS,
     Direction,
     fill_gaps,
+    leg_motion,
     repair_leg_swaps,
     smooth,
     walking_direction,
@@ -186,3 +187,27 @@ def test_repair_leg_swaps_rejects_a_wrong_shape():
         repair_leg_swaps(np.zeros((10, 17)), fps=25.0)
     short = np.random.default_rng(0).normal(size=(2, 17, 3)).astype(np.float32)
     np.testing.assert_array_equal(repair_leg_swaps(short, fps=25.0), short)  # too short to judge
+
+
+def standing_still(track: PoseTrack, frame: int, seed: int, jitter_px: float = 1.5) -> PoseTrack:
+    """One pose of ``track`` held for 3 s, every joint seen, with detector jitter and a slow
+    sway of the body."""
+    rng = np.random.default_rng(seed)
+    kp = np.repeat(track.keypoints[frame][None], 75, axis=0)
+    kp[:, :, 2] = 0.9
+    kp[:, :, :2] += rng.normal(0, jitter_px, (75, 17, 2))
+    kp[:, :, :2] += np.cumsum(rng.normal(0, 0.3, (75, 1, 2)), axis=0)
+    return PoseTrack(kp, np.arange(75), 25.0, track_id=99, image_size=track.image_size)
+
+
+@pytest.mark.parametrize("view", [30.0, 60.0, 120.0, 150.0])
+def test_leg_motion_tells_walking_from_standing(view):
+    for subject in range(3):
+        walking = walk(generate_person(subject), "nm", view, seed=subject + 1)
+        for jitter in (1.5, 3.0):
+            still = standing_still(walking, frame=10 * subject, seed=subject, jitter_px=jitter)
+            assert leg_motion(walking) > 1.25 > leg_motion(still), (view, subject, jitter)
+            assert walking_direction(still) is Direction.UNKNOWN
+    hidden_feet = walk(generate_person(5), "nm", view, seed=2)
+    hidden_feet.keypoints[:, 15:17, 2] = 0.0
+    assert leg_motion(hidden_feet) is None  # cannot tell: the caller keeps the walker
