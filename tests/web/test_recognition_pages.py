@@ -9,9 +9,12 @@ from django.urls import reverse
 from accounts.roles import Role
 from accounts.tenancy import tenant_scope
 from recognition import services
+from recognition.gait.keypoints import write_keypoint_file
+from recognition.gait.synthetic import generate_person, walk
 from recognition.models import BiometricAccessLog, Decision, GaitTemplate, Recognition
 from tests.recognition.enrolled import enrolled_site
-from tests.recognition.portal.conftest import walk_bytes
+from tests.recognition.gait.test_preprocess import standing_still
+from tests.recognition.portal.conftest import SEED_BASE, walk_bytes
 from tests.web.conftest import page_queries, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker runs when the upload commits
@@ -195,3 +198,16 @@ def test_settings_recalibrate_and_refuse_bad_rates(site) -> None:
     assert site_settings.enrol_from_reviews and not site_settings.require_consent
     done = client.post(reverse("institution-settings"), {"action": "calibrate"}, follow=True)
     assert "Calibrated on 6 people" in done.content.decode()
+
+
+def test_someone_standing_in_the_clip_is_listed_as_left_out(site, tmp_path) -> None:
+    tenant, camera, _ = site
+    walker = walk(generate_person(SEED_BASE + 1), "nm", 90, seed=7)
+    waiting = standing_still(walk(generate_person(SEED_BASE + 30), "nm", 60, seed=1), 4, seed=5)
+    path = write_keypoint_file(tmp_path / "two.npz", [walker, waiting], "npz")
+    client = signed_in(tenant.user(Role.REGISTRAR))
+    sample_id = _upload(client, path.read_bytes(), camera=camera.pk).json()["id"]
+    page = client.get(reverse("recognition-sample", args=[sample_id])).content.decode()
+    assert "Left out:" in page and f"person {waiting.track_id}: not walking" in page
+    with tenant_scope(tenant.institution):
+        assert Recognition.objects.filter(sample_id=sample_id).count() == 1
