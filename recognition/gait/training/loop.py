@@ -297,6 +297,7 @@ def _finish(
     stage's walker population with the fine-tuning step; returns its record and final loss."""
     finish = finish_settings(config.finish)
     sequences = finishing_walks(config)
+    torch.manual_seed(config.seed)  # the same stage whether the run was resumed or not
     steps = int(finish["epochs"]) * max(1, -(-len(sequences) // int(finish["batch_people"])))
     losses = tune(
         model,
