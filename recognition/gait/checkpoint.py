@@ -184,14 +184,15 @@ def ensemble_checkpoint(
 
 
 def strip_training_state(ckpt: dict) -> dict:
-    """A copy without optimizer/RNG state (keeps the training config and the config file it
-    came from, for the record)."""
+    """A copy without optimizer/RNG state (keeps the training config, the config file it came
+    from and the run's stages, the finishing stage included, for the record)."""
     out = dict(ckpt)
     training = ckpt.get("training")
     if training:
         out["training"] = {"config": training.get("config"), "step": training.get("step")}
-        if training.get("config_source"):
-            out["training"]["config_source"] = training["config_source"]
+        for key in ("config_source", "stages"):
+            if training.get(key):
+                out["training"][key] = training[key]
     return out
 
 

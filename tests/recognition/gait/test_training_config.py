@@ -27,7 +27,9 @@ def test_the_shipped_config_is_a_complete_recipe():
     raw = tomllib.loads(DEFAULT_CONFIG_PATH.read_text())
     fields = set(TrainConfig.__dataclass_fields__) - {"threads"}  # threads: how, in [run]
     assert fields <= set(raw), fields - set(raw)  # every field written out, none left implicit
-    assert config.walker == {} and config.real == {}  # the fitted walker may fill [walker]
+    assert config.walker == {} and config.real == {}
+    # the shipped model ends on the walker fitted to real people's statistics
+    assert config.finish["walker"] == {"population": "real-fit"}
     assert run["device"] == "auto"
     assert config.network == {**TrainConfig().network, **raw["network"]}
 
@@ -107,6 +109,8 @@ def test_gait_train_config_records_the_file_in_the_checkpoint(tmp_path):
     assert "training on cpu" in text.getvalue() or "training on cuda" in text.getvalue()
     shipped = strip_training_state(load_checkpoint(out))  # what a shipped file keeps
     assert shipped["training"]["config_source"] == training["config_source"]
+    assert shipped["training"]["stages"] == training["stages"]
+    assert "optimizer" not in shipped["training"]
     assert checkpoint_summary(shipped)["training_config_file"] == str(config)
     # a time-boxed run resumes to the config's length and keeps the record
     call_command(
