@@ -8,6 +8,8 @@ other conditions and other views of the same person. Everything is drawn from ``
 same config gives the same weights (on the same machine and thread count). A checkpoint with
 the full training state is written every ``checkpoint_every`` steps; ``resume`` continues it.
 
+A config's finishing stage (``[finish]``) then fine-tunes the network on people of another
+walker population (the one fitted to real people's statistics, for the shipped model).
 At the end, the operating threshold is chosen on held-out synthetic people (the validation
 range, disjoint from the training people and from the evaluation people of bench/ and tests):
 the cosine similarity at which 1 % of impostor walk pairs would be accepted.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -97,6 +98,9 @@ def train(
     RESUMABLE_FIELDS: a TrainConfig changes ``steps``; a mapping changes the keys it holds.
     A resumed run already at ``config.steps`` trains nothing: it re-chooses the threshold and
     rewrites the checkpoint with this engine's input spec, keeping its stages and metrics.
+    ``config.finish`` (a ``[finish]`` table): after the last step, the network is fine-tuned on
+    people of another walker population (``_finish``), once per run: a resumed run whose
+    stages hold no finishing stage runs it.
     ``stop_after``: stop after this many steps of this run and save a resumable checkpoint
     (a time-boxed session); the run is finished by resuming it. ``compile``: run the forward
     and backward passes through ``torch.compile`` (about 1.4x faster per step on 2 CPU cores
@@ -298,7 +302,7 @@ def _finish(
     finish = finish_settings(config.finish)
     sequences = finishing_walks(config)
     torch.manual_seed(config.seed)  # the same stage whether the run was resumed or not
-    steps = int(finish["epochs"]) * max(1, -(-len(sequences) // int(finish["batch_people"])))
+    steps = int(finish["epochs"]) * max(1, math.ceil(len(sequences) / int(finish["batch_people"])))
     losses = tune(
         model,
         sequences,
