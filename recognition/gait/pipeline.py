@@ -38,8 +38,8 @@ STAGE_EMBED = "embed"
 
 MIN_USABLE_SECONDS = 1.0  # under about two strides a walk says little about a person
 GOOD_USABLE_SECONDS = 3.0  # quality saturates here
-# preprocess.leg_motion under which a person who also goes nowhere is not walking (synthetic
-# walks: 1.3 and more; people standing with detector jitter: at most 1.2)
+# preprocess.leg_motion under which a person who also goes nowhere is not walking (people
+# standing with detector jitter: at most 1.2; bench/bench_gait_walking_check.py)
 MIN_LEG_MOTION = 1.25
 
 

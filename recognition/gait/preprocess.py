@@ -159,8 +159,9 @@ def leg_motion(track: PoseTrack, *, min_conf: float = 0.3) -> float | None:
 
     Walking swings the feet past each other every step while hips and shoulders keep their
     width; standing or seated, all of them move only by the detector's jitter and sway, so the
-    ratio is about 1 (synthetic walks: 1.3 and more head-on, 3 and more from the side; people
-    standing with 1.5 px of jitter: at most 1.2). None when fewer than 10 frames have ankles,
+    ratio is about 1 (people standing with 1.5-3 px of jitter: at most 1.2; synthetic walks from
+    the side: 3 and more, but head-on or from behind some fall near 1, which is why the pipeline
+    also asks whether the person goes anywhere). None when fewer than 10 frames have ankles,
     hips and shoulders confident.
     """
     kp = track.keypoints
