@@ -1,9 +1,9 @@
 """Who the pipeline treats as walking: real and synthetic walks that would be left out as "not
 walking", and how many people standing still are left out.
 
-The pipeline (recognition/gait/pipeline.py) leaves out a person whose walking direction is
-unknown (they go nowhere) and whose feet barely move against their hips and shoulders
-(preprocess.leg_motion under MIN_LEG_MOTION). This counts, with that same rule:
+The pipeline (recognition/gait/pipeline.py, ``still_person_motion``) leaves out a person whose
+walking direction is unknown (they go nowhere) and whose feet barely move against their hips and
+shoulders (preprocess.leg_motion under MIN_LEG_MOTION). This counts, with that same function:
 
 - real walks of ../shared/data/real-walks seen by door cameras at 0, 45, 90 and 180 deg
   (realwalks.project_walk, 3-8 m, detector noise): every one should be kept;
@@ -27,16 +27,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recognition.gait.pipeline import MIN_LEG_MOTION  # noqa: E402
-from recognition.gait.preprocess import Direction, leg_motion, walking_direction  # noqa: E402
+from recognition.gait.pipeline import still_person_motion  # noqa: E402
+from recognition.gait.preprocess import leg_motion, walking_direction  # noqa: E402
 from recognition.gait.tracks import PoseTrack  # noqa: E402
 
 
 def left_out(track: PoseTrack) -> bool:
-    if walking_direction(track) is not Direction.UNKNOWN:
-        return False
-    motion = leg_motion(track)
-    return motion is not None and motion < MIN_LEG_MOTION
+    return still_person_motion(track, walking_direction(track)) is not None
 
 
 def standing(track: PoseTrack, frame: int, jitter: float, rng: np.random.Generator) -> PoseTrack:

@@ -89,6 +89,16 @@ def walker_quality(track: PoseTrack) -> tuple[float, float]:
     return float(seconds), float(quality)
 
 
+def still_person_motion(track: PoseTrack, direction: Direction) -> float | None:
+    """The leg motion of someone who is not walking (``direction`` unknown: they go nowhere,
+    and feet still: ``preprocess.leg_motion`` under MIN_LEG_MOTION); None for a walker, or when
+    the ankles are not seen well enough to tell (kept, then)."""
+    if direction is not Direction.UNKNOWN:
+        return None
+    motion = leg_motion(track)
+    return motion if motion is not None and motion < MIN_LEG_MOTION else None
+
+
 def analyse_tracks(
     tracks: list[PoseTrack],
     *,
@@ -111,8 +121,8 @@ def analyse_tracks(
             )
             continue
         direction = walking_direction(track)
-        motion = leg_motion(track) if direction is Direction.UNKNOWN else None
-        if motion is not None and motion < MIN_LEG_MOTION:
+        motion = still_person_motion(track, direction)
+        if motion is not None:
             skipped.append(
                 {
                     "track_id": track.track_id,
