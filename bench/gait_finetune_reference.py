@@ -77,20 +77,11 @@ def real_fitting_tracks(data: str, cameras: int, seed: int) -> dict[str, list[Po
 
 
 def fitted_walker_tracks(people: int, seed: int) -> dict[str, list[PoseTrack]]:
-    from recognition.gait.synthetic import generate_person, walk
-    from recognition.gait.synthetic.person import population
+    from recognition.gait.training.batches import population_walks
 
-    spreads = population("real-fit")
-    rng = np.random.default_rng([0xF1E, seed])
-    out: dict[str, list[PoseTrack]] = {}
-    for i in range(people):
-        subject = 5_000_000 + seed * 100_000 + i  # outside training and validation seeds
-        person = generate_person(subject, spreads)
-        out[str(subject)] = [
-            walk(person, cond, float(rng.uniform(0.0, 180.0)), seed=k + 1)
-            for k, cond in enumerate(("nm", "nm", "bg", "cl"))
-        ]
-    return out
+    base = 5_000_000 + seed * 100_000  # outside training and validation seeds
+    walks = population_walks({"population": "real-fit"}, people, seed=seed, subject_base=base)
+    return {str(base + i): tracks for i, tracks in enumerate(walks)}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import torch
 
 from recognition.gait.augment import AugmentConfig, augment_clip, crop
 from recognition.gait.normalize import normalize_track
+from recognition.gait.tracks import PoseTrack
 from recognition.gait.training.config import TrainConfig, finish_settings
 
 # --------------------------------------------------------------------------- synthetic pool
@@ -45,29 +46,42 @@ FINISH_SUBJECT_BASE = 6_000_000  # finishing-stage people: outside the training 
 FINISH_CONDITIONS = ("nm", "nm", "bg", "cl")
 
 
-def finishing_walks(config: TrainConfig) -> list[list[np.ndarray]]:
-    """The finishing stage's people (``config.finish``, defaults filled in): four normalised
-    walks each, of FINISH_CONDITIONS, seen from views drawn in 0-180 deg."""
+def population_walks(
+    walker: Mapping, people: int, *, seed: int, subject_base: int
+) -> list[list[PoseTrack]]:
+    """``people`` synthetic people of a walker population (``walker``: generate_person keyword
+    arguments), subjects from ``subject_base``: four walks each, of FINISH_CONDITIONS, seen from
+    views drawn in 0-180 deg (the finishing stage's people, and the design search's)."""
     from recognition.gait.synthetic import walk
 
-    finish = finish_settings(config.finish)
-    rng = np.random.default_rng([0xF1E, config.seed])
+    rng = np.random.default_rng([0xF1E, seed])
     out = []
-    for i in range(int(finish["people"])):
-        person = make_person(FINISH_SUBJECT_BASE + i, finish["walker"])
-        tracks = [
-            walk(person, cond, float(rng.uniform(0.0, 180.0)), seed=k + 1)
-            for k, cond in enumerate(FINISH_CONDITIONS)
-        ]
+    for i in range(people):
+        person = make_person(subject_base + i, walker)
         out.append(
             [
-                normalize_track(t, fps=config.fps, leg_swap_repair=config.leg_swap_repair).astype(
-                    np.float32
-                )
-                for t in tracks
+                walk(person, cond, float(rng.uniform(0.0, 180.0)), seed=k + 1)
+                for k, cond in enumerate(FINISH_CONDITIONS)
             ]
         )
     return out
+
+
+def finishing_walks(config: TrainConfig) -> list[list[np.ndarray]]:
+    """The finishing stage's people (``config.finish``, defaults filled in), normalised."""
+    finish = finish_settings(config.finish)
+    people = population_walks(
+        finish["walker"], int(finish["people"]), seed=config.seed, subject_base=FINISH_SUBJECT_BASE
+    )
+    return [
+        [
+            normalize_track(t, fps=config.fps, leg_swap_repair=config.leg_swap_repair).astype(
+                np.float32
+            )
+            for t in tracks
+        ]
+        for tracks in people
+    ]
 
 
 def make_person(subject: int, walker: Mapping | None = None):
