@@ -13,7 +13,7 @@ from recognition.gait.keypoints import write_keypoint_file
 from recognition.gait.synthetic import generate_person, walk
 from recognition.models import BiometricAccessLog, Decision, GaitTemplate, Recognition
 from tests.recognition.enrolled import enrolled_site
-from tests.recognition.gait.test_preprocess import standing_still
+from tests.recognition.gait.perception_helpers import standing_still
 from tests.recognition.portal.conftest import SEED_BASE, walk_bytes
 from tests.web.conftest import page_queries, signed_in
 

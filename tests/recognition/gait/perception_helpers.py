@@ -202,3 +202,14 @@ def set_mp4_rotation(path, degrees: int) -> None:
     data[matrix_at : matrix_at + 36] = struct.pack(">9i", *matrix)
     with open(path, "wb") as handle:
         handle.write(data)
+
+
+def standing_still(track: PoseTrack, frame: int, seed: int, jitter_px: float = 1.5) -> PoseTrack:
+    """One pose of ``track`` held for 3 s, every joint seen, with detector jitter and a slow
+    sway of the body."""
+    rng = np.random.default_rng(seed)
+    kp = np.repeat(track.keypoints[frame][None], 75, axis=0)
+    kp[:, :, 2] = 0.9
+    kp[:, :, :2] += rng.normal(0, jitter_px, (75, 17, 2))
+    kp[:, :, :2] += np.cumsum(rng.normal(0, 0.3, (75, 1, 2)), axis=0)
+    return PoseTrack(kp, np.arange(75), 25.0, track_id=99, image_size=track.image_size)

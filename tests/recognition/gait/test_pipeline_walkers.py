@@ -9,7 +9,7 @@ from recognition.gait.errors import NoPersonFoundError
 from recognition.gait.pipeline import analyse_tracks
 from recognition.gait.synthetic import generate_person, walk
 
-from .test_preprocess import standing_still
+from .perception_helpers import standing_still
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from recognition.gait.preprocess import (
 )
 from recognition.gait.synthetic import generate_person, walk
 from recognition.gait.tracks import PoseTrack
-from tests.recognition.gait.perception_helpers import IMAGE_SIZE, walker_track
+from tests.recognition.gait.perception_helpers import IMAGE_SIZE, standing_still, walker_track
 
 
 def linear_motion(n: int = 20, fps: float = 25.0) -> PoseTrack:
@@ -187,17 +187,6 @@ def test_repair_leg_swaps_rejects_a_wrong_shape():
         repair_leg_swaps(np.zeros((10, 17)), fps=25.0)
     short = np.random.default_rng(0).normal(size=(2, 17, 3)).astype(np.float32)
     np.testing.assert_array_equal(repair_leg_swaps(short, fps=25.0), short)  # too short to judge
-
-
-def standing_still(track: PoseTrack, frame: int, seed: int, jitter_px: float = 1.5) -> PoseTrack:
-    """One pose of ``track`` held for 3 s, every joint seen, with detector jitter and a slow
-    sway of the body."""
-    rng = np.random.default_rng(seed)
-    kp = np.repeat(track.keypoints[frame][None], 75, axis=0)
-    kp[:, :, 2] = 0.9
-    kp[:, :, :2] += rng.normal(0, jitter_px, (75, 17, 2))
-    kp[:, :, :2] += np.cumsum(rng.normal(0, 0.3, (75, 1, 2)), axis=0)
-    return PoseTrack(kp, np.arange(75), 25.0, track_id=99, image_size=track.image_size)
 
 
 @pytest.mark.parametrize("view", [30.0, 60.0, 120.0, 150.0])
